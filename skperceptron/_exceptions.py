@@ -1,0 +1,17 @@
+"""Exceptions raised by skperceptron."""
+
+
+class DivergenceError(ValueError):
+    """Training diverged: the loss or the weights became non-finite or exploded.
+
+    Raised instead of returning a model that would predict nonsense. The message
+    names the learning rate and the remedy. The estimator is left as it was before
+    the call that diverged: unfitted after a first ``fit``, or with the weights it
+    had before a ``partial_fit`` or warm-started ``fit``.
+
+    Examples
+    --------
+    >>> from skperceptron import DivergenceError
+    >>> issubclass(DivergenceError, ValueError)
+    True
+    """
