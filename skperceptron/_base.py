@@ -7,6 +7,8 @@ encoding, the loss and the score.
 """
 
 import copy
+import os
+import sys
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
@@ -249,9 +251,7 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
             Interval(Integral, 1, None, closed="left"),
         ],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "learning_rate_schedule": [
-            StrOptions({"constant", "invscaling", "adaptive"})
-        ],
+        "learning_rate_schedule": [StrOptions({"constant", "invscaling", "adaptive"})],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
@@ -373,9 +373,7 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
     # ------------------------------------------------------------ fitting
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
-        first_call = not hasattr(self, "coefs_") or not (
-            self.warm_start or incremental
-        )
+        first_call = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
         hidden_layer_sizes = self._check_hidden_layer_sizes()
         state_before = None if first_call else self._fitted_state()
         try:
@@ -385,9 +383,7 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
             self._random_state = check_random_state(self.random_state)
             if first_call:
                 self._initialize(X, Y, hidden_layer_sizes)
-            params = FlatParameters.from_arrays(
-                self.coefs_, self.intercepts_, X.dtype
-            )
+            params = FlatParameters.from_arrays(self.coefs_, self.intercepts_, X.dtype)
             self.coefs_, self.intercepts_ = params.coefs, params.intercepts
             with np.errstate(over="raise", invalid="raise", divide="raise"):
                 self._train(X, Y, sample_weight, params, incremental)
@@ -439,14 +435,14 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
             X = X.tocsr()
         return X, Y, sample_weight.astype(X.dtype, copy=False)
 
-    def _validate_X(self, X, y=None, *, reset, dtype):
+    def _validate_X(self, X, y="no_validation", *, reset, dtype):
         """Validate X (and y) with scikit-learn's checks, text named clearly."""
         _reject_text_columns(X)
         kwargs = dict(accept_sparse=["csr", "csc"], dtype=dtype, reset=reset)
+        if not isinstance(y, str):
+            kwargs["multi_output"] = True
         try:
-            if y is None:
-                return validate_data(self, X, **kwargs)
-            return validate_data(self, X, y, multi_output=True, **kwargs)
+            return validate_data(self, X, y, **kwargs)
         except ValueError as exc:
             if "inhomogeneous shape" in str(exc):
                 raise ValueError(_RAGGED_MESSAGE.format(exc=exc)) from exc
@@ -525,11 +521,10 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
         if self.batch_size == "auto":
             return min(200, n_samples)
         if self.batch_size > n_samples:
-            warnings.warn(
+            _warn(
                 f"batch_size={self.batch_size} is larger than the {n_samples} "
                 f"training samples; using batches of {n_samples}.",
                 UserWarning,
-                stacklevel=4,
             )
         return min(self.batch_size, n_samples)
 
@@ -551,7 +546,9 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
 
         for _ in range(1 if incremental else self.max_iter):
             try:
-                loss = self._run_epoch(X, Y, sample_weight, params, grads, buffers, batches)
+                loss = self._run_epoch(
+                    X, Y, sample_weight, params, grads, buffers, batches
+                )
             except KeyboardInterrupt:
                 self._warn_interrupted()
                 break
@@ -591,7 +588,9 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
             n_steps += 1
         return (loss_sum + n_steps * self._penalty(params)) / weight_sum
 
-    def _loss_and_gradient(self, X, Y, sample_weight, weight_sum, params, grads, buffers):
+    def _loss_and_gradient(
+        self, X, Y, sample_weight, weight_sum, params, grads, buffers
+    ):
         """Forward, loss and backward over one batch.
 
         Writes the gradient of the batch's empirical loss (its weighted mean loss
@@ -746,22 +745,20 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
         self._say(line)
 
     def _warn_not_converged(self):
-        warnings.warn(
+        _warn(
             f"{type(self).__name__} stopped at max_iter={self.max_iter} "
             f"{'iterations' if self.solver == 'lbfgs' else 'epochs'} before "
             f"the loss stopped improving by tol={self.tol}. Increase max_iter, "
             f"or scale X so that training converges faster.",
             ConvergenceWarning,
-            stacklevel=4,
         )
 
     def _warn_interrupted(self):
-        warnings.warn(
+        _warn(
             f"Training was interrupted after {self.n_iter_} complete "
             f"{'iterations' if self.solver == 'lbfgs' else 'epochs'}; the model "
             f"keeps the weights reached so far.",
             UserWarning,
-            stacklevel=4,
         )
 
     # ----------------------------------------------------------------- L-BFGS
@@ -795,8 +792,11 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
                 method="L-BFGS-B",
                 jac=True,
                 callback=callback,
-                options={"maxiter": self.max_iter, "maxfun": self.max_fun,
-                         "gtol": self.tol},
+                options={
+                    "maxiter": self.max_iter,
+                    "maxfun": self.max_fun,
+                    "gtol": self.tol,
+                },
             )
         except KeyboardInterrupt:
             self._warn_interrupted()
@@ -825,6 +825,18 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _warn(message, category):
+    """Warn, attributing the warning to the first caller outside skperceptron."""
+    package = os.path.dirname(__file__)
+    frame, level = sys._getframe(1), 2
+    while frame is not None and (
+        frame.f_code.co_filename.startswith(package)
+        or frame.f_code.co_name == "wrapper"
+    ):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def _reject_text_columns(X):

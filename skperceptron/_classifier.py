@@ -183,9 +183,9 @@ class StudentNetClassifier(ClassifierMixin, BaseStudentNet):
         binarizer.fit(y if classes is None or multilabel else np.asarray(classes))
         if not multilabel and len(binarizer.classes_) < 2:
             raise ValueError(
-                f"y holds a single class, {binarizer.classes_[0]!r}: a classifier "
-                f"needs at least two. Check the labels, or declare every class "
-                f"with partial_fit(X, y, classes=...)."
+                f"y holds only one class, {binarizer.classes_.tolist()[0]!r}, but a "
+                f"classifier needs at least two. Check the labels, or declare "
+                f"every class with partial_fit(X, y, classes=...)."
             )
         self._label_binarizer = binarizer
         self.classes_ = binarizer.classes_

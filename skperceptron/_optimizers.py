@@ -33,7 +33,9 @@ class SGD:
         Floating-point type of the parameters.
     """
 
-    def __init__(self, n_params, learning_rate, schedule, momentum, nesterov, power_t, dtype):
+    def __init__(
+        self, n_params, learning_rate, schedule, momentum, nesterov, power_t, dtype
+    ):
         self.learning_rate_init = learning_rate
         self.learning_rate = learning_rate
         self.schedule = schedule

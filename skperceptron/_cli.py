@@ -1,0 +1,661 @@
+"""Command line: compare the StudentNet estimators with baselines on a data set.
+
+``python -m skperceptron`` cross-validates ``StudentNetClassifier`` or
+``StudentNetRegressor`` next to a dummy baseline and to scikit-learn's
+``MLPClassifier`` or ``MLPRegressor`` with the same architecture and solver. Each
+network gets a grid search over its learning rate. Without options the comparison
+runs on data that ships with scikit-learn and on :func:`~skperceptron.datasets.
+make_students`; with ``--csv FILE --target COLUMN`` it runs on a CSV file.
+"""
+
+import argparse
+import csv
+import difflib
+import itertools
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sklearn
+from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
+from sklearn.datasets import load_breast_cancer, load_diabetes
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.impute import SimpleImputer
+from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from . import StudentNetClassifier, StudentNetRegressor
+from .datasets import make_students
+
+PROG = "python -m skperceptron"
+HIDDEN_LAYER_SIZES = (32,)
+LEARNING_RATES = (1e-3, 1e-2, 1e-1)
+N_FOLDS = 5
+MAX_ITER = 2000
+QUICK_LEARNING_RATES = (1e-2, 1e-1)
+QUICK_N_FOLDS = 3
+QUICK_MAX_ITER = 30
+# A numeric target of whole numbers with at most this many distinct values is
+# read as class labels; with more it is read as a quantity to regress.
+MAX_CLASSES_FOR_INTEGER_TARGET = 10
+SCORING = {"classification": "accuracy", "regression": "r2"}
+SCORE_NAMES = {"classification": "accuracy", "regression": "R^2"}
+SEPARATORS = ",;\t|"
+SNIFF_LINES = 20
+
+DESCRIPTION = """\
+Cross-validate StudentNetClassifier or StudentNetRegressor next to a dummy baseline
+and to scikit-learn's MLPClassifier or MLPRegressor with the same architecture and
+solver, with a grid search over each network's learning rate, and print one table
+per data set.
+
+Without --csv, the comparison runs on scikit-learn's breast cancer data
+(classification), its diabetes data (regression) and the synthetic make_students
+data (classification)."""
+
+EPILOG = f"""\
+CSV files: the separator is detected unless --sep is given, a UTF-8 byte-order mark
+is skipped and whitespace around column names is removed. Numeric feature columns
+are scaled (missing values are replaced by the column median); other columns are
+one-hot encoded. Rows without a target value are left out.
+
+Task: unless --task is given, the target is a classification target when it is not
+numeric, or when it holds whole numbers with at most
+{MAX_CLASSES_FOR_INTEGER_TARGET} distinct values; otherwise it is a regression
+target. A 0-20 grade with 17 distinct values is a regression target; a 1-5 rating
+is a classification target.
+
+examples:
+  {PROG}
+  {PROG} --csv student-por.csv --target G3 --drop G1 G2
+  {PROG} --csv data.csv --target Target --quick"""
+
+
+class CLIError(Exception):
+    """A problem with the input that the user can fix; printed without a traceback."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How every model is cross-validated and tuned."""
+
+    n_folds: int
+    learning_rates: tuple
+    max_iter: int
+    solver: str
+    random_state: int
+
+
+@dataclass
+class Dataset:
+    """Features, target and task of one data set, with notes to print above it."""
+
+    title: str
+    X: pd.DataFrame
+    y: pd.Series
+    task: str
+    notes: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Result:
+    """The cross-validated outcome of one model at its best learning rate."""
+
+    model: str
+    mean_score: float
+    std_score: float
+    learning_rate: float | None
+    fit_time: float
+    n_fits: int
+    n_not_converged: int | None
+
+
+def main(argv=None):
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``).
+
+    Parameters
+    ----------
+    argv : list of str or None, default=None
+        Command-line arguments, without the program name.
+
+    Returns
+    -------
+    status : int
+        0 on success, 2 when the input cannot be used; the reason is printed to
+        standard error as one line.
+
+    Examples
+    --------
+    >>> from skperceptron._cli import main
+    >>> main(["--csv", "no-such-file.csv", "--target", "y"])
+    2
+    """
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    _check_argument_combination(parser, args)
+    settings = _settings_from_args(args)
+    try:
+        datasets = _load_datasets(args, settings)
+    except CLIError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+
+    start = time.perf_counter()
+    print(_format_header(settings))
+    for dataset in datasets:
+        print()
+        specs = _model_specs(dataset, settings)
+        results = [_evaluate(dataset, spec, settings) for spec in specs]
+        print(_format_table(dataset, results, settings), flush=True)
+    print()
+    print(f"Total time: {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _build_parser():
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--csv", metavar="FILE", type=Path, help="CSV file to use.")
+    parser.add_argument("--target", metavar="COLUMN", help="Column to predict.")
+    parser.add_argument(
+        "--task",
+        choices=["classification", "regression"],
+        help="Override the task inferred from the target column.",
+    )
+    parser.add_argument(
+        "--sep", help="Column separator of the CSV file; '\\t' means tab."
+    )
+    parser.add_argument(
+        "--drop",
+        metavar="COLUMN",
+        nargs="+",
+        default=[],
+        help="Feature columns to leave out, for example ones that leak the target.",
+    )
+    parser.add_argument(
+        "--solver",
+        choices=["adam", "sgd"],
+        default="adam",
+        help="Solver of both networks (default: %(default)s).",
+    )
+    parser.add_argument(
+        "--max-iter",
+        metavar="N",
+        type=_positive_int,
+        help=f"Maximum epochs per fit (default: {MAX_ITER}, or "
+        f"{QUICK_MAX_ITER} with --quick).",
+    )
+    parser.add_argument(
+        "--random-state",
+        metavar="SEED",
+        type=int,
+        default=0,
+        help="Seed of the folds and of the networks (default: %(default)s).",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"Smoke test: {QUICK_N_FOLDS} folds, learning rates "
+        f"{_format_rates(QUICK_LEARNING_RATES)}, {QUICK_MAX_ITER} epochs.",
+    )
+    return parser
+
+
+def _positive_int(text):
+    """Parse a command-line value that must be a positive integer."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive integer, got {text!r}; pass a whole number such as "
+            f"{MAX_ITER}"
+        )
+    return value
+
+
+def _check_argument_combination(parser, args):
+    """Exit through ``parser.error`` when options that need each other are alone."""
+    csv_only = {"--target": args.target, "--task": args.task, "--sep": args.sep}
+    csv_only["--drop"] = args.drop or None
+    given = [name for name, value in csv_only.items() if value is not None]
+    if args.csv is None and given:
+        parser.error(f"{', '.join(given)} only applies with --csv FILE; add --csv FILE")
+    if args.csv is not None and args.target is None:
+        parser.error("--csv needs --target COLUMN, the column to predict")
+
+
+def _settings_from_args(args):
+    quick = args.quick
+    return Settings(
+        n_folds=QUICK_N_FOLDS if quick else N_FOLDS,
+        learning_rates=QUICK_LEARNING_RATES if quick else LEARNING_RATES,
+        max_iter=args.max_iter or (QUICK_MAX_ITER if quick else MAX_ITER),
+        solver=args.solver,
+        random_state=args.random_state,
+    )
+
+
+def _load_datasets(args, settings):
+    """Return the data sets to compare on, each checked against ``settings``."""
+    if args.csv is None:
+        datasets = _builtin_datasets(settings.random_state)
+    else:
+        datasets = [_load_csv_dataset(args)]
+    for dataset in datasets:
+        _check_enough_rows(dataset, settings.n_folds)
+    return datasets
+
+
+def _builtin_datasets(random_state):
+    cancer = load_breast_cancer(as_frame=True)
+    diabetes = load_diabetes(as_frame=True)
+    students_X, students_y = make_students(random_state=random_state)
+    return [
+        _builtin("breast cancer (load_breast_cancer)", *_xy(cancer), "classification"),
+        _builtin("diabetes (load_diabetes)", *_xy(diabetes), "regression"),
+        _builtin(
+            "students (make_students, synthetic)",
+            students_X,
+            students_y,
+            "classification",
+        ),
+    ]
+
+
+def _xy(bunch):
+    return bunch.data, bunch.target
+
+
+def _builtin(title, X, y, task):
+    return Dataset(title, X, y, task, [f"Task: {task}."])
+
+
+# CSV files
+
+
+def _load_csv_dataset(args):
+    """Read ``args.csv`` and split it into features and the ``args.target`` column."""
+    frame = _read_csv(args.csv, _separator(args.sep))
+    target = _find_column(args.target.strip(), frame.columns, args.csv, "--target")
+    X = _drop_features(frame.drop(columns=[target]), args.drop, target, args.csv)
+    if X.shape[1] == 0:
+        raise CLIError(
+            f"{args.csv} has no feature columns besides the target {target!r}; "
+            "pass a file with at least one more column"
+        )
+    X, y, notes = _drop_missing_targets(X, frame[target], target)
+    task, reason = _choose_task(y, target, args.task)
+    notes.append(f"Task: {task} ({reason}).")
+    return Dataset(f"{args.csv.name}, target {target!r}", X, y, task, notes)
+
+
+def _drop_missing_targets(X, y, target):
+    """Leave out the rows without a target value; return X, y and a note on it."""
+    missing = y.isna()
+    if missing.all():
+        raise CLIError(
+            f"target {target!r} has no value in any row; pick a column with values"
+        )
+    if not missing.any():
+        return X, y, []
+    note = f"Left out {missing.sum()} of {len(y)} rows, which have no {target!r}."
+    return X[~missing], y[~missing], [note]
+
+
+def _separator(sep):
+    """Return ``sep`` with a typed-out backslash-t read as a tab character."""
+    return "\t" if sep == "\\t" else sep
+
+
+def _read_csv(path, sep):
+    """Read a CSV file into a data frame with stripped column names."""
+    text_sample = _read_sample(path)
+    if sep is None:
+        sep = _detect_separator(text_sample, path)
+    try:
+        frame = pd.read_csv(path, sep=sep, encoding="utf-8-sig")
+    except (pd.errors.ParserError, csv.Error) as exc:
+        raise CLIError(
+            f"could not read {path} with separator {sep!r}: {exc}; check the file "
+            "or pass the right separator with --sep"
+        ) from None
+    frame.columns = [str(name).strip() for name in frame.columns]
+    _check_frame(frame, path)
+    return frame
+
+
+def _read_sample(path):
+    """Return the first lines of ``path``, or raise CLIError if it is unusable."""
+    if not path.exists():
+        raise CLIError(f"file {str(path)!r} does not exist; check the path to --csv")
+    if path.is_dir():
+        raise CLIError(f"{str(path)!r} is a directory; pass a CSV file to --csv")
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as file:
+            sample = "".join(itertools.islice(file, SNIFF_LINES))
+    except UnicodeDecodeError as exc:
+        raise CLIError(
+            f"{path} is not UTF-8 text ({exc}); save it with UTF-8 encoding"
+        ) from None
+    if not sample.strip():
+        raise CLIError(
+            f"{path} is empty; pass a CSV file with a header row and data rows"
+        )
+    return sample
+
+
+def _detect_separator(sample, path):
+    """Guess the separator from the first lines; a file with one column gets ','."""
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=SEPARATORS).delimiter
+    except csv.Error:
+        header = sample.splitlines()[0]
+        if any(sep in header for sep in SEPARATORS):
+            raise CLIError(
+                f"could not detect the column separator of {path}; pass it with "
+                "--sep, for example --sep ';'"
+            ) from None
+        return ","
+
+
+def _check_frame(frame, path):
+    duplicated = sorted(set(frame.columns[frame.columns.duplicated()]))
+    if duplicated:
+        raise CLIError(
+            f"{path} has more than one column named {duplicated[0]!r} once spaces "
+            "around names are removed; give the columns different names"
+        )
+    if frame.empty:
+        raise CLIError(f"{path} has a header but no data rows; add data rows")
+
+
+def _find_column(name, columns, path, option):
+    """Return ``name`` if it is a column, or raise CLIError that suggests one."""
+    if name in columns:
+        return name
+    closest = _closest(name, columns)
+    suggestion = f"did you mean {closest!r}? " if closest else ""
+    available = ", ".join(repr(column) for column in columns)
+    raise CLIError(
+        f"column {name!r} is not in {path}; {suggestion}pass one of the available "
+        f"columns to {option}: {available}"
+    )
+
+
+def _closest(name, columns):
+    """Return the column most like ``name``, ignoring case, or None."""
+    by_lower = {column.lower(): column for column in columns}
+    matches = difflib.get_close_matches(name.lower(), by_lower, n=1)
+    return by_lower[matches[0]] if matches else None
+
+
+def _drop_features(X, drop, target, path):
+    names = [name.strip() for name in drop]
+    if target in names:
+        raise CLIError(
+            f"--drop lists the target {target!r}; the target is never a feature, so "
+            "leave it out of --drop"
+        )
+    return X.drop(
+        columns=[_find_column(name, X.columns, path, "--drop") for name in names]
+    )
+
+
+def _choose_task(y, target, task):
+    """Return the task for target ``y`` and the reason, checking that it fits."""
+    if y.nunique() < 2:
+        raise CLIError(
+            f"target {target!r} has the single value {y.iloc[0]!r} in every row; a "
+            "model needs at least two different target values to learn from"
+        )
+    numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
+    if task == "regression" and not numeric:
+        raise CLIError(
+            f"--task regression needs a numeric target, but {target!r} holds values "
+            f"such as {y.iloc[0]!r}; use --task classification or another target"
+        )
+    if task is not None:
+        return task, "set with --task"
+    return _infer_task(y, numeric)
+
+
+def _infer_task(y, numeric):
+    """Infer the task from the target; see MAX_CLASSES_FOR_INTEGER_TARGET."""
+    if not numeric:
+        return "classification", "inferred: the target is not numeric"
+    n_values = y.nunique()
+    whole = bool(np.all(np.mod(y.to_numpy(dtype=float), 1) == 0))
+    if whole and n_values <= MAX_CLASSES_FOR_INTEGER_TARGET:
+        return "classification", (
+            f"inferred: {n_values} distinct whole numbers, at most "
+            f"{MAX_CLASSES_FOR_INTEGER_TARGET}; override with --task"
+        )
+    kind = "whole numbers" if whole else "numbers"
+    return "regression", (
+        f"inferred: {n_values} distinct {kind}"
+        + (f", more than {MAX_CLASSES_FOR_INTEGER_TARGET}" if whole else "")
+        + "; override with --task"
+    )
+
+
+def _check_enough_rows(dataset, n_folds):
+    """Raise CLIError when cross-validation cannot split the data into folds."""
+    if len(dataset.y) < 2 * n_folds:
+        raise CLIError(
+            f"{dataset.title} has {len(dataset.y)} rows with a target value; "
+            f"{n_folds}-fold cross-validation needs at least {2 * n_folds}"
+        )
+    if dataset.task != "classification":
+        return
+    counts = dataset.y.value_counts()
+    if counts.iloc[-1] < n_folds:
+        raise CLIError(
+            f"class {counts.index[-1]!r} of {dataset.title} has {counts.iloc[-1]} "
+            f"rows, fewer than the {n_folds} cross-validation folds; add rows of "
+            "that class, remove them, or use --task regression for a numeric target"
+        )
+
+
+# Models
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model to cross-validate and the grid of its learning-rate parameter."""
+
+    label: str
+    pipeline: Pipeline
+    param_grid: dict
+
+
+def _model_specs(dataset, settings):
+    """Return the baseline, the StudentNet estimator and scikit-learn's network."""
+    classify = dataset.task == "classification"
+    dummy = DummyClassifier(strategy="most_frequent") if classify else DummyRegressor()
+    net = StudentNetClassifier if classify else StudentNetRegressor
+    mlp = MLPClassifier if classify else MLPRegressor
+    return [
+        ModelSpec(type(dummy).__name__, _pipeline(dataset.X, dummy), {}),
+        _network_spec(dataset, net, "learning_rate", settings),
+        _network_spec(dataset, mlp, "learning_rate_init", settings),
+    ]
+
+
+def _network_spec(dataset, estimator_class, rate_parameter, settings):
+    """Return the spec of a network with a grid over its learning-rate parameter."""
+    network = estimator_class(
+        hidden_layer_sizes=HIDDEN_LAYER_SIZES,
+        solver=settings.solver,
+        max_iter=settings.max_iter,
+        random_state=settings.random_state,
+    )
+    if dataset.task == "regression":
+        # A target on the scale of the features lets one learning-rate grid suit
+        # every data set; predictions are transformed back to the target's scale.
+        network = TransformedTargetRegressor(network, transformer=StandardScaler())
+        rate_parameter = f"regressor__{rate_parameter}"
+    grid = {f"model__{rate_parameter}": list(settings.learning_rates)}
+    return ModelSpec(estimator_class.__name__, _pipeline(dataset.X, network), grid)
+
+
+def _pipeline(X, model):
+    return Pipeline([("preprocess", _preprocessor(X)), ("model", model)])
+
+
+def _preprocessor(X):
+    """Scale numeric columns and one-hot encode the others."""
+    numeric = [column for column in X.columns if _is_numeric(X[column])]
+    other = [column for column in X.columns if column not in numeric]
+    scale = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+    encode = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
+    return ColumnTransformer([("numeric", scale, numeric), ("other", encode, other)])
+
+
+def _is_numeric(series):
+    """Whether ``series`` holds numbers; booleans count as categories."""
+    dtype = series.dtype
+    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(
+        dtype
+    )
+
+
+def _cv(task, settings):
+    splitter = StratifiedKFold if task == "classification" else KFold
+    return splitter(settings.n_folds, shuffle=True, random_state=settings.random_state)
+
+
+def _evaluate(dataset, spec, settings):
+    """Cross-validate ``spec`` on ``dataset`` over its learning-rate grid."""
+    search = GridSearchCV(
+        spec.pipeline,
+        spec.param_grid,
+        scoring=SCORING[dataset.task],
+        cv=_cv(dataset.task, settings),
+        refit=False,
+        error_score="raise",
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        search.fit(dataset.X, dataset.y)
+    n_not_converged = _count_convergence_warnings(caught)
+
+    best = search.best_index_
+    scores = search.cv_results_
+    (rate,) = search.best_params_.values() if spec.param_grid else (None,)
+    return Result(
+        model=spec.label,
+        mean_score=scores["mean_test_score"][best],
+        std_score=scores["std_test_score"][best],
+        learning_rate=rate,
+        fit_time=scores["mean_fit_time"][best],
+        n_fits=len(scores["params"]) * settings.n_folds,
+        n_not_converged=n_not_converged if spec.param_grid else None,
+    )
+
+
+def _count_convergence_warnings(caught):
+    """Count ConvergenceWarnings in ``caught`` and show every other warning."""
+    n_convergence = 0
+    for warning in caught:
+        if issubclass(warning.category, ConvergenceWarning):
+            n_convergence += 1
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    return n_convergence
+
+
+# Output
+
+
+def _format_rates(rates):
+    return ", ".join(f"{rate:g}" for rate in rates)
+
+
+def _format_header(settings):
+    return "\n".join(
+        [
+            f"StudentNet estimators against scikit-learn {sklearn.__version__}, "
+            f"{settings.n_folds}-fold cross-validation.",
+            f"Networks: hidden_layer_sizes={HIDDEN_LAYER_SIZES}, "
+            f"solver={settings.solver!r}, max_iter={settings.max_iter}, "
+            f"random_state={settings.random_state}.",
+            f"Learning rates searched: {_format_rates(settings.learning_rates)}.",
+            "Score: mean +/- standard deviation over the folds, at the best "
+            "learning rate.",
+            "  The same folds choose that rate, so the networks' scores lean "
+            "optimistic.",
+            "Fit time: mean seconds to fit one fold at the best learning rate.",
+        ]
+    )
+
+
+def _format_table(dataset, results, settings):
+    """Return the title, notes and one row per model for ``dataset``."""
+    n_rows, n_features = dataset.X.shape
+    n_numeric = sum(_is_numeric(dataset.X[column]) for column in dataset.X)
+    lines = [
+        f"== {dataset.title} ==",
+        f"{n_rows} rows; {n_features} features: {n_numeric} numeric (scaled), "
+        f"{n_features - n_numeric} other (one-hot encoded).",
+        *dataset.notes,
+    ]
+    header = [
+        "model",
+        SCORE_NAMES[dataset.task],
+        "best learning rate",
+        "fit time (s)",
+        "not converged",
+    ]
+    rows = [header] + [_format_row(result) for result in results]
+    lines += _align(rows)
+    if any(result.n_not_converged for result in results):
+        lines.append(_NOT_CONVERGED_NOTE)
+    return "\n".join(lines)
+
+
+_NOT_CONVERGED_NOTE = (
+    "'not converged' counts fits that stopped at max_iter and raised\n"
+    "ConvergenceWarning; the warnings are counted here instead of printed.\n"
+    "Raise --max-iter to give those fits more epochs."
+)
+
+
+def _format_row(result):
+    rate = "-" if result.learning_rate is None else f"{result.learning_rate:g}"
+    if result.n_not_converged is None:
+        not_converged = "-"
+    else:
+        not_converged = f"{result.n_not_converged}/{result.n_fits}"
+    return [
+        result.model,
+        f"{result.mean_score:.3f} +/- {result.std_score:.3f}",
+        rate,
+        f"{result.fit_time:.3f}",
+        not_converged,
+    ]
+
+
+def _align(rows):
+    """Pad each column of ``rows`` to its widest cell, two spaces apart."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(
+            cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+        ).rstrip()
+        for row in rows
+    ]
