@@ -47,7 +47,9 @@ class FlatParameters:
         """Copy per-layer arrays into a new flat store."""
         layer_units = [coefs[0].shape[0]] + [coef.shape[1] for coef in coefs]
         params = cls(layer_units, dtype)
-        for dst, src in zip(params.coefs + params.intercepts, coefs + intercepts):
+        for dst, src in zip(
+            params.coefs + params.intercepts, coefs + intercepts, strict=True
+        ):
             dst[...] = src
         return params
 
