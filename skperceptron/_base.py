@@ -418,6 +418,7 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
 
     def _validate_fit_data(self, X, y, sample_weight, first_call, incremental, classes):
         dtype = [np.float64, np.float32] if first_call else self.coefs_[0].dtype
+        y = _nullable_to_numpy(y)
         X, y = self._validate_X(X, y, reset=first_call, dtype=dtype)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
@@ -837,6 +838,19 @@ def _warn(message, category):
     ):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
+
+
+def _nullable_to_numpy(y):
+    """A pandas nullable-dtype target without missing values, as plain numpy.
+
+    scikit-learn's validation turns nullable integers (``Int64``) into floats, so
+    that class labels ``0, 1`` would come back as ``0.0, 1.0``. Targets with
+    missing values are left for validation to report.
+    """
+    numpy_dtype = getattr(getattr(y, "dtype", None), "numpy_dtype", None)
+    if numpy_dtype is None or not hasattr(y, "isna") or y.isna().any():
+        return y
+    return y.to_numpy(dtype=numpy_dtype)
 
 
 def _reject_text_columns(X):
