@@ -46,7 +46,7 @@ def tanh_derivative(A, delta):
 
 def relu_derivative(A, delta):
     """Zero ``delta`` where the unit was inactive (``a == 0``)."""
-    delta[A <= 0] = 0
+    np.multiply(delta, A > 0, out=delta, dtype=delta.dtype)
 
 
 ACTIVATIONS = {

@@ -4,8 +4,9 @@
 ``StudentNetRegressor`` next to a dummy baseline and to scikit-learn's
 ``MLPClassifier`` or ``MLPRegressor`` with the same architecture and solver. Each
 network gets a grid search over its learning rate. Without options the comparison
-runs on data that ships with scikit-learn and on :func:`~skperceptron.datasets.
-make_students`; with ``--csv FILE --target COLUMN`` it runs on a CSV file.
+runs on data that ships with scikit-learn and on
+:func:`skperceptron.datasets.make_students`; with ``--csv FILE --target COLUMN`` it
+runs on a CSV file.
 """
 
 import argparse
@@ -49,6 +50,10 @@ SCORING = {"classification": "accuracy", "regression": "r2"}
 SCORE_NAMES = {"classification": "accuracy", "regression": "R^2"}
 SEPARATORS = ",;\t|"
 SNIFF_LINES = 20
+NOT_CONVERGED_NOTE = """\
+'not converged' counts fits that stopped at max_iter and raised
+ConvergenceWarning; the warnings are counted here instead of printed.
+Raise --max-iter to give those fits more epochs."""
 
 DESCRIPTION = """\
 Cross-validate StudentNetClassifier or StudentNetRegressor next to a dummy baseline
@@ -67,10 +72,10 @@ are scaled (missing values are replaced by the column median); other columns are
 one-hot encoded. Rows without a target value are left out.
 
 Task: unless --task is given, the target is a classification target when it is not
-numeric, or when it holds whole numbers with at most
-{MAX_CLASSES_FOR_INTEGER_TARGET} distinct values; otherwise it is a regression
-target. A 0-20 grade with 17 distinct values is a regression target; a 1-5 rating
-is a classification target.
+numeric, or when it holds whole numbers with at most {MAX_CLASSES_FOR_INTEGER_TARGET} \
+distinct values; otherwise it
+is a regression target. So a 0-20 grade with 17 distinct values is a regression
+target, and a 1-5 rating is a classification target.
 
 examples:
   {PROG}
@@ -131,6 +136,12 @@ def main(argv=None):
         0 on success, 2 when the input cannot be used; the reason is printed to
         standard error as one line.
 
+    Raises
+    ------
+    SystemExit
+        From argparse, for ``--help`` (code 0) and for options that are invalid or
+        do not go together (code 2, after the usage and a one-line error).
+
     Examples
     --------
     >>> from skperceptron._cli import main
@@ -153,7 +164,7 @@ def main(argv=None):
         print()
         specs = _model_specs(dataset, settings)
         results = [_evaluate(dataset, spec, settings) for spec in specs]
-        print(_format_table(dataset, results, settings), flush=True)
+        print(_format_table(dataset, results), flush=True)
     print()
     print(f"Total time: {time.perf_counter() - start:.1f} s")
     return 0
@@ -174,7 +185,9 @@ def _build_parser():
         help="Override the task inferred from the target column.",
     )
     parser.add_argument(
-        "--sep", help="Column separator of the CSV file; '\\t' means tab."
+        "--sep",
+        type=_separator,
+        help="Column separator of the CSV file; '\\t' means tab.",
     )
     parser.add_argument(
         "--drop",
@@ -226,13 +239,34 @@ def _positive_int(text):
     return value
 
 
+def _separator(text):
+    """Parse ``--sep``, reading a typed-out backslash-t as a tab character."""
+    if text == "\\t":
+        return "\t"
+    if not text or "\n" in text or "\r" in text:
+        raise argparse.ArgumentTypeError(
+            f"must be the text between columns, got {text!r}; pass for example "
+            "';' or '\\t'"
+        )
+    return text
+
+
 def _check_argument_combination(parser, args):
     """Exit through ``parser.error`` when options that need each other are alone."""
-    csv_only = {"--target": args.target, "--task": args.task, "--sep": args.sep}
-    csv_only["--drop"] = args.drop or None
-    given = [name for name, value in csv_only.items() if value is not None]
+    csv_only = [
+        ("--target", args.target),
+        ("--task", args.task),
+        ("--sep", args.sep),
+        ("--drop", args.drop),
+    ]
+    given = [option for option, value in csv_only if value]
     if args.csv is None and given:
-        parser.error(f"{', '.join(given)} only applies with --csv FILE; add --csv FILE")
+        listed = ", ".join(given)
+        verb = "is" if len(given) == 1 else "are"
+        parser.error(
+            f"{listed} {verb} only used with --csv FILE; add --csv FILE or leave out "
+            f"{listed}"
+        )
     if args.csv is not None and args.target is None:
         parser.error("--csv needs --target COLUMN, the column to predict")
 
@@ -288,12 +322,12 @@ def _builtin(title, X, y, task):
 
 def _load_csv_dataset(args):
     """Read ``args.csv`` and split it into features and the ``args.target`` column."""
-    frame = _read_csv(args.csv, _separator(args.sep))
+    frame = _read_csv(args.csv, args.sep)
     target = _find_column(args.target.strip(), frame.columns, args.csv, "--target")
     X = _drop_features(frame.drop(columns=[target]), args.drop, target, args.csv)
     if X.shape[1] == 0:
         raise CLIError(
-            f"{args.csv} has no feature columns besides the target {target!r}; "
+            f"{_quote(args.csv)} has no feature columns besides the target {target!r}; "
             "pass a file with at least one more column"
         )
     X, y, notes = _drop_missing_targets(X, frame[target], target)
@@ -311,26 +345,26 @@ def _drop_missing_targets(X, y, target):
         )
     if not missing.any():
         return X, y, []
-    note = f"Left out {missing.sum()} of {len(y)} rows, which have no {target!r}."
+    note = f"Left out {_rows(missing.sum())} of {len(y)}, which have no {target!r}."
     return X[~missing], y[~missing], [note]
-
-
-def _separator(sep):
-    """Return ``sep`` with a typed-out backslash-t read as a tab character."""
-    return "\t" if sep == "\\t" else sep
 
 
 def _read_csv(path, sep):
     """Read a CSV file into a data frame with stripped column names."""
-    text_sample = _read_sample(path)
+    sample = _read_sample(path)
     if sep is None:
-        sep = _detect_separator(text_sample, path)
+        sep = _detect_separator(sample, path)
+    # The C parser takes one-character separators only.
+    engine = "c" if len(sep) == 1 else "python"
     try:
-        frame = pd.read_csv(path, sep=sep, encoding="utf-8-sig")
+        frame = pd.read_csv(path, sep=sep, engine=engine, encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, exc) from None
     except (pd.errors.ParserError, csv.Error) as exc:
         raise CLIError(
-            f"could not read {path} with separator {sep!r}: {exc}; check the file "
-            "or pass the right separator with --sep"
+            f"could not read {_quote(path)} with separator {sep!r}: "
+            f"{' '.join(str(exc).split())}; check the file or pass the right "
+            "separator with --sep"
         ) from None
     frame.columns = [str(name).strip() for name in frame.columns]
     _check_frame(frame, path)
@@ -340,21 +374,29 @@ def _read_csv(path, sep):
 def _read_sample(path):
     """Return the first lines of ``path``, or raise CLIError if it is unusable."""
     if not path.exists():
-        raise CLIError(f"file {str(path)!r} does not exist; check the path to --csv")
+        raise CLIError(f"file {_quote(path)} does not exist; check the path to --csv")
     if path.is_dir():
-        raise CLIError(f"{str(path)!r} is a directory; pass a CSV file to --csv")
+        raise CLIError(f"{_quote(path)} is a directory; pass a CSV file to --csv")
     try:
         with path.open(encoding="utf-8-sig", newline="") as file:
             sample = "".join(itertools.islice(file, SNIFF_LINES))
     except UnicodeDecodeError as exc:
-        raise CLIError(
-            f"{path} is not UTF-8 text ({exc}); save it with UTF-8 encoding"
-        ) from None
+        raise _not_utf8(path, exc) from None
     if not sample.strip():
         raise CLIError(
-            f"{path} is empty; pass a CSV file with a header row and data rows"
+            f"{_quote(path)} is empty; pass a CSV file with a header row and data rows"
         )
     return sample
+
+
+def _not_utf8(path, exc):
+    return CLIError(
+        f"{_quote(path)} is not UTF-8 text ({exc}); save it with UTF-8 encoding"
+    )
+
+
+def _quote(path):
+    return repr(str(path))
 
 
 def _detect_separator(sample, path):
@@ -365,8 +407,8 @@ def _detect_separator(sample, path):
         header = sample.splitlines()[0]
         if any(sep in header for sep in SEPARATORS):
             raise CLIError(
-                f"could not detect the column separator of {path}; pass it with "
-                "--sep, for example --sep ';'"
+                f"could not detect the column separator of {_quote(path)}; pass "
+                "it with --sep, for example --sep ';'"
             ) from None
         return ","
 
@@ -375,11 +417,11 @@ def _check_frame(frame, path):
     duplicated = sorted(set(frame.columns[frame.columns.duplicated()]))
     if duplicated:
         raise CLIError(
-            f"{path} has more than one column named {duplicated[0]!r} once spaces "
-            "around names are removed; give the columns different names"
+            f"{_quote(path)} has more than one column named {duplicated[0]!r} once "
+            "spaces around names are removed; give the columns different names"
         )
     if frame.empty:
-        raise CLIError(f"{path} has a header but no data rows; add data rows")
+        raise CLIError(f"{_quote(path)} has a header but no data rows; add data rows")
 
 
 def _find_column(name, columns, path, option):
@@ -390,8 +432,8 @@ def _find_column(name, columns, path, option):
     suggestion = f"did you mean {closest!r}? " if closest else ""
     available = ", ".join(repr(column) for column in columns)
     raise CLIError(
-        f"column {name!r} is not in {path}; {suggestion}pass one of the available "
-        f"columns to {option}: {available}"
+        f"column {name!r} is not in {_quote(path)}; {suggestion}pass one of the "
+        f"available columns to {option}: {available}"
     )
 
 
@@ -416,16 +458,17 @@ def _drop_features(X, drop, target, path):
 
 def _choose_task(y, target, task):
     """Return the task for target ``y`` and the reason, checking that it fits."""
+    example = _plain(y.iloc[0])
     if y.nunique() < 2:
         raise CLIError(
-            f"target {target!r} has the single value {y.iloc[0]!r} in every row; a "
+            f"target {target!r} has the single value {example!r} in every row; a "
             "model needs at least two different target values to learn from"
         )
-    numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
+    numeric = _is_numeric(y)
     if task == "regression" and not numeric:
         raise CLIError(
             f"--task regression needs a numeric target, but {target!r} holds values "
-            f"such as {y.iloc[0]!r}; use --task classification or another target"
+            f"such as {example!r}; use --task classification or another target"
         )
     if task is not None:
         return task, "set with --task"
@@ -435,38 +478,48 @@ def _choose_task(y, target, task):
 def _infer_task(y, numeric):
     """Infer the task from the target; see MAX_CLASSES_FOR_INTEGER_TARGET."""
     if not numeric:
-        return "classification", "inferred: the target is not numeric"
+        return "classification", "the target is not numeric; --task overrides"
     n_values = y.nunique()
-    whole = bool(np.all(np.mod(y.to_numpy(dtype=float), 1) == 0))
-    if whole and n_values <= MAX_CLASSES_FOR_INTEGER_TARGET:
-        return "classification", (
-            f"inferred: {n_values} distinct whole numbers, at most "
-            f"{MAX_CLASSES_FOR_INTEGER_TARGET}; override with --task"
-        )
-    kind = "whole numbers" if whole else "numbers"
-    return "regression", (
-        f"inferred: {n_values} distinct {kind}"
-        + (f", more than {MAX_CLASSES_FOR_INTEGER_TARGET}" if whole else "")
-        + "; override with --task"
-    )
+    if not np.all(np.mod(y.to_numpy(dtype=float), 1) == 0):
+        return "regression", f"{n_values} distinct numbers; --task overrides"
+    limit = MAX_CLASSES_FOR_INTEGER_TARGET
+    if n_values <= limit:
+        reason = f"{n_values} distinct whole numbers, at most {limit}"
+        return "classification", f"{reason}; --task overrides"
+    reason = f"{n_values} distinct whole numbers, more than {limit}"
+    return "regression", f"{reason}; --task overrides"
 
 
 def _check_enough_rows(dataset, n_folds):
     """Raise CLIError when cross-validation cannot split the data into folds."""
+    # R^2 needs two samples in each test fold; so does a fold-wise accuracy that
+    # means more than right or wrong.
     if len(dataset.y) < 2 * n_folds:
         raise CLIError(
-            f"{dataset.title} has {len(dataset.y)} rows with a target value; "
+            f"{dataset.title} has {_rows(len(dataset.y))} with a target value; "
             f"{n_folds}-fold cross-validation needs at least {2 * n_folds}"
         )
     if dataset.task != "classification":
         return
-    counts = dataset.y.value_counts()
-    if counts.iloc[-1] < n_folds:
+    counts = dataset.y.value_counts().sort_index().sort_values(kind="stable")
+    rare = counts[counts < n_folds]
+    if len(rare):
         raise CLIError(
-            f"class {counts.index[-1]!r} of {dataset.title} has {counts.iloc[-1]} "
-            f"rows, fewer than the {n_folds} cross-validation folds; add rows of "
-            "that class, remove them, or use --task regression for a numeric target"
+            f"class {_plain(rare.index[0])!r} of {dataset.title} has "
+            f"{_rows(rare.iloc[0])}, fewer than the {n_folds} cross-validation "
+            f"folds ({len(rare)} of the {len(counts)} classes have fewer); add rows "
+            "of those classes, remove them, or use --task regression for a numeric "
+            "target"
         )
+
+
+def _rows(n_rows):
+    return f"{n_rows} row" if n_rows == 1 else f"{n_rows} rows"
+
+
+def _plain(value):
+    """Return a numpy scalar as the Python value, so that its repr reads plainly."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 # Models
@@ -520,7 +573,7 @@ def _preprocessor(X):
     numeric = [column for column in X.columns if _is_numeric(X[column])]
     other = [column for column in X.columns if column not in numeric]
     scale = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
-    encode = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
+    encode = OneHotEncoder(handle_unknown="ignore")
     return ColumnTransformer([("numeric", scale, numeric), ("other", encode, other)])
 
 
@@ -554,7 +607,7 @@ def _evaluate(dataset, spec, settings):
 
     best = search.best_index_
     scores = search.cv_results_
-    (rate,) = search.best_params_.values() if spec.param_grid else (None,)
+    rate = next(iter(search.best_params_.values()), None)
     return Result(
         model=spec.label,
         mean_score=scores["mean_test_score"][best],
@@ -567,12 +620,15 @@ def _evaluate(dataset, spec, settings):
 
 
 def _count_convergence_warnings(caught):
-    """Count ConvergenceWarnings in ``caught`` and show every other warning."""
+    """Count ConvergenceWarnings in ``caught``; show each other warning once."""
     n_convergence = 0
+    shown = set()
     for warning in caught:
+        key = (warning.category, str(warning.message))
         if issubclass(warning.category, ConvergenceWarning):
             n_convergence += 1
-        else:
+        elif key not in shown:
+            shown.add(key)
             warnings.warn_explicit(
                 warning.message, warning.category, warning.filename, warning.lineno
             )
@@ -604,7 +660,7 @@ def _format_header(settings):
     )
 
 
-def _format_table(dataset, results, settings):
+def _format_table(dataset, results):
     """Return the title, notes and one row per model for ``dataset``."""
     n_rows, n_features = dataset.X.shape
     n_numeric = sum(_is_numeric(dataset.X[column]) for column in dataset.X)
@@ -624,15 +680,8 @@ def _format_table(dataset, results, settings):
     rows = [header] + [_format_row(result) for result in results]
     lines += _align(rows)
     if any(result.n_not_converged for result in results):
-        lines.append(_NOT_CONVERGED_NOTE)
+        lines.append(NOT_CONVERGED_NOTE)
     return "\n".join(lines)
-
-
-_NOT_CONVERGED_NOTE = (
-    "'not converged' counts fits that stopped at max_iter and raised\n"
-    "ConvergenceWarning; the warnings are counted here instead of printed.\n"
-    "Raise --max-iter to give those fits more epochs."
-)
 
 
 def _format_row(result):
