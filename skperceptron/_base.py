@@ -24,6 +24,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
+    column_or_1d,
     validate_data,
 )
 
@@ -110,7 +111,7 @@ default="constant"
     tol : float, default=1e-4
         Improvement that counts: training stops when the training loss (or, with
         ``early_stopping``, the validation score) has not improved by at least
-        ``tol`` for ``n_iter_no_change`` consecutive epochs. For "lbfgs", the
+        ``tol`` for more than ``n_iter_no_change`` consecutive epochs. For "lbfgs", the
         tolerance on the projected gradient.
 
     verbose : bool, default=False
@@ -130,9 +131,9 @@ default="constant"
     early_stopping : bool, default=False
         Whether "adam" and "sgd" hold out ``validation_fraction`` of the training
         data, stop when the validation score has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs, and keep the weights with the best validation
-        score. The split is stratified for classification. Not used by "lbfgs"
-        nor by ``partial_fit``.
+        more than ``n_iter_no_change`` epochs, and keep the weights with the best
+        validation score. The split is stratified for classification. Not used
+        by "lbfgs" nor by ``partial_fit``.
 
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
@@ -147,8 +148,9 @@ default="constant"
         Keeps the step of "adam" finite where the second moment is zero.
 
     n_iter_no_change : int, default=10
-        Epochs without an improvement of ``tol`` before training stops (or, with
-        the "adaptive" schedule, before the step size is cut).
+        Training stops (or, with the "adaptive" schedule, the step size is cut)
+        after more than this many consecutive epochs without an improvement of
+        ``tol``.
 
     max_fun : int, default=15000
         Most loss evaluations for "lbfgs".
@@ -215,24 +217,44 @@ def fill_shared_docs(cls):
 
 
 class _Batches:
-    """Minibatch indices over ``n_samples``, reshuffled before each epoch."""
+    """Minibatches of (X, Y, sample_weight), reshuffled before each epoch.
 
-    def __init__(self, n_samples, batch_size, shuffle, random_state):
-        self.order = np.arange(n_samples)
+    Without shuffling a batch is a view of the data. With shuffling, dense rows are
+    gathered into buffers allocated once, so that no epoch allocates a batch.
+    """
+
+    def __init__(self, arrays, batch_size, shuffle, random_state):
+        self.arrays = arrays
+        self.order = np.arange(arrays[0].shape[0])
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.random_state = random_state
+        self.buffers = None
+        if shuffle and not sp.issparse(arrays[0]):
+            self.buffers = [
+                np.empty((batch_size, *array.shape[1:]), dtype=array.dtype)
+                for array in arrays
+            ]
 
     def epoch(self):
-        """Yield a slice (no shuffling) or an index array per minibatch."""
+        """Yield ``(X_batch, Y_batch, weight_batch)`` for each minibatch."""
         if self.shuffle:
             self.random_state.shuffle(self.order)
-        for start in range(0, len(self.order), self.batch_size):
-            stop = min(start + self.batch_size, len(self.order))
-            if self.shuffle:
-                yield self.order[start:stop]
+        n_samples = len(self.order)
+        for start in range(0, n_samples, self.batch_size):
+            stop = min(start + self.batch_size, n_samples)
+            if not self.shuffle:
+                yield [array[start:stop] for array in self.arrays]
+            elif self.buffers is None:
+                yield [array[self.order[start:stop]] for array in self.arrays]
             else:
-                yield slice(start, stop)
+                rows = self.order[start:stop]
+                yield [
+                    np.take(
+                        array, rows, axis=0, out=buffer[: stop - start], mode="clip"
+                    )
+                    for array, buffer in zip(self.arrays, self.buffers, strict=True)
+                ]
 
 
 class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
@@ -420,6 +442,8 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
         dtype = [np.float64, np.float32] if first_call else self.coefs_[0].dtype
         y = _nullable_to_numpy(y)
         X, y = self._validate_X(X, y, reset=first_call, dtype=dtype)
+        if y.ndim == 2 and y.shape[1] == 1 and not sp.issparse(y):
+            y = column_or_1d(y, warn=True)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
@@ -539,7 +563,10 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
             )
             self._start_early_stopping(params)
         batches = _Batches(
-            X.shape[0], self._batch_size(X.shape[0]), self.shuffle, self._random_state
+            (X, Y, sample_weight),
+            self._batch_size(X.shape[0]),
+            self.shuffle,
+            self._random_state,
         )
         layer_units = [X.shape[1], *(coef.shape[1] for coef in params.coefs)]
         buffers = allocate_buffers(batches.batch_size, layer_units, X.dtype)
@@ -547,9 +574,7 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
 
         for _ in range(1 if incremental else self.max_iter):
             try:
-                loss = self._run_epoch(
-                    X, Y, sample_weight, params, grads, buffers, batches
-                )
+                loss = self._run_epoch(batches, params, grads, buffers)
             except KeyboardInterrupt:
                 self._warn_interrupted()
                 break
@@ -566,12 +591,11 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
         if early_stopping:
             self._restore_best(params)
 
-    def _run_epoch(self, X, Y, sample_weight, params, grads, buffers, batches):
+    def _run_epoch(self, batches, params, grads, buffers):
         """One pass over the training data; returns the epoch's empirical loss."""
         loss_sum = weight_sum = 0.0
         n_steps = 0
-        for batch in batches.epoch():
-            X_batch, Y_batch, weight_batch = X[batch], Y[batch], sample_weight[batch]
+        for X_batch, Y_batch, weight_batch in batches.epoch():
             batch_weight = weight_batch.sum()
             if batch_weight == 0:
                 continue
@@ -675,6 +699,15 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
             random_state=self._random_state,
             stratify=strata,
         )
+        # An all-zero part makes the epoch's loss, or the validation score, 0 / 0.
+        for part, indices in (("training", train), ("validation", validation)):
+            if not np.any(sample_weight[indices] > 0):
+                raise ValueError(
+                    f"early_stopping=True split the data into {len(train)} training "
+                    f"and {len(validation)} validation samples, but every {part} "
+                    f"sample has weight 0. Give more samples a positive weight, "
+                    f"change validation_fraction, or use early_stopping=False."
+                )
         return (
             (X[train], Y[train], sample_weight[train]),
             (X[validation], Y[validation], sample_weight[validation]),
@@ -720,7 +753,7 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
 
         reason = (
             f"{what} did not improve by more than tol={self.tol} for "
-            f"{self.n_iter_no_change} consecutive epochs."
+            f"{self._no_improvement_count} consecutive epochs."
         )
         self._no_improvement_count = 0
         self._monitor_reference = monitored
@@ -745,12 +778,16 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
             )
         self._say(line)
 
-    def _warn_not_converged(self):
+    def _warn_not_converged(self, limit="max_iter"):
+        if limit == "max_fun":
+            reached = f"max_fun={self.max_fun} loss evaluations"
+        else:
+            unit = "iterations" if self.solver == "lbfgs" else "epochs"
+            reached = f"max_iter={self.max_iter} {unit}"
         _warn(
-            f"{type(self).__name__} stopped at max_iter={self.max_iter} "
-            f"{'iterations' if self.solver == 'lbfgs' else 'epochs'} before "
-            f"the loss stopped improving by tol={self.tol}. Increase max_iter, "
-            f"or scale X so that training converges faster.",
+            f"{type(self).__name__} stopped at {reached} before the loss stopped "
+            f"improving by tol={self.tol}. Increase {limit}, or scale X so that "
+            f"training converges faster.",
             ConvergenceWarning,
         )
 
@@ -810,7 +847,9 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
     def _finish_lbfgs(self, result):
         self._last_iterate[...] = result.x
         if result.status == 1:
-            self._warn_not_converged()
+            # L-BFGS-B reports both limits as status 1: name the one reached.
+            limit = "max_iter" if result.nit >= self.max_iter else "max_fun"
+            self._warn_not_converged(limit)
         else:
             self._say(f"L-BFGS stopped: {result.message}")
 

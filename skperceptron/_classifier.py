@@ -8,7 +8,6 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
-from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseStudentNet, fill_shared_docs
 
@@ -163,8 +162,6 @@ class StudentNetClassifier(ClassifierMixin, BaseStudentNet):
     # ------------------------------------------------------------- targets
 
     def _encode_targets(self, y, first_call, incremental, classes):
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         if first_call:
             self._fit_label_binarizer(y, incremental, classes)

@@ -5,7 +5,6 @@ import scipy.sparse as sp
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseStudentNet, fill_shared_docs
 
@@ -88,8 +87,6 @@ class StudentNetRegressor(RegressorMixin, BaseStudentNet):
                 f"that are not numbers ({exc}). For class labels use "
                 f"StudentNetClassifier."
             ) from exc
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         if not first_call and Y.shape[1] != self.n_outputs_:
             raise ValueError(
