@@ -770,7 +770,8 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
             print(line, flush=True)
 
     def _report_epoch(self, early_stopping):
-        line = f"Epoch {self.n_iter_}, loss = {self.loss_:.8f}"
+        unit = "Iteration" if self.solver == "lbfgs" else "Epoch"
+        line = f"{unit} {self.n_iter_}, loss = {self.loss_:.8f}"
         if early_stopping:
             line += (
                 f", validation loss = {self.validation_loss_curve_[-1]:.8f}"
@@ -802,26 +803,14 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
     # ----------------------------------------------------------------- L-BFGS
 
     def _fit_lbfgs(self, X, Y, sample_weight, params):
-        layer_units = [X.shape[1], *(coef.shape[1] for coef in params.coefs)]
-        buffers = allocate_buffers(X.shape[0], layer_units, X.dtype)
-        grads = FlatParameters(layer_units, X.dtype)
-        weight_sum = sample_weight.sum()
+        """Full-batch L-BFGS-B; float32 parameters stay float32 throughout."""
+        objective = self._lbfgs_objective(X, Y, sample_weight, params)
         self._last_iterate = params.flat.astype(np.float64)
-
-        def objective(flat):
-            params.flat[...] = flat
-            loss = self._loss_and_gradient(
-                X, Y, sample_weight, weight_sum, params, grads, buffers
-            )
-            loss = (loss + self._penalty(params)) / weight_sum
-            if self._loss_reference is None:
-                self._loss_reference = loss
-            return float(loss), grads.flat.astype(np.float64)
 
         def callback(intermediate_result):
             self._last_iterate[...] = intermediate_result.x
             self._record_epoch(intermediate_result.fun, X.shape[0], params)
-            self._say(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
+            self._report_epoch(early_stopping=False)
 
         try:
             result = scipy.optimize.minimize(
@@ -843,6 +832,25 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
         params.flat[...] = self._last_iterate
         del self._last_iterate
         self._check_divergence(params)
+
+    def _lbfgs_objective(self, X, Y, sample_weight, params):
+        """The empirical loss and its gradient as a function of flat float64 x."""
+        layer_units = [X.shape[1], *(coef.shape[1] for coef in params.coefs)]
+        buffers = allocate_buffers(X.shape[0], layer_units, X.dtype)
+        grads = FlatParameters(layer_units, X.dtype)
+        weight_sum = sample_weight.sum()
+
+        def objective(flat):
+            params.flat[...] = flat
+            loss = self._loss_and_gradient(
+                X, Y, sample_weight, weight_sum, params, grads, buffers
+            )
+            loss = (loss + self._penalty(params)) / weight_sum
+            if self._loss_reference is None:
+                self._loss_reference = loss
+            return float(loss), grads.flat.astype(np.float64)
+
+        return objective
 
     def _finish_lbfgs(self, result):
         self._last_iterate[...] = result.x
