@@ -405,6 +405,9 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
             self._random_state = check_random_state(self.random_state)
             if first_call:
                 self._initialize(X, Y, hidden_layer_sizes)
+            # Growth is measured from this call's first loss: a partial_fit batch
+            # or warm-started fit on data with a larger loss is not divergence.
+            self._loss_reference = None
             params = FlatParameters.from_arrays(self.coefs_, self.intercepts_, X.dtype)
             self.coefs_, self.intercepts_ = params.coefs, params.intercepts
             with np.errstate(over="raise", invalid="raise", divide="raise"):
@@ -463,6 +466,9 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
     def _validate_X(self, X, y="no_validation", *, reset, dtype):
         """Validate X (and y) with scikit-learn's checks, text named clearly."""
         _reject_text_columns(X)
+        _reject_object_missing(X, "X")
+        if not isinstance(y, str):
+            _reject_object_missing(y, "y")
         kwargs = dict(accept_sparse=["csr", "csc"], dtype=dtype, reset=reset)
         if not isinstance(y, str):
             kwargs["multi_output"] = True
@@ -512,15 +518,18 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
         return self.early_stopping and not incremental and self.solver != "lbfgs"
 
     def _fitted_state(self):
-        params = self.get_params(deep=False)
         return copy.deepcopy(
-            {key: value for key, value in vars(self).items() if key not in params}
+            {key: value for key, value in vars(self).items() if _set_by_fit(key)}
         )
 
     def _restore_state(self, state):
-        """Put back the fitted state from before the call; None: unfitted."""
-        params = self.get_params(deep=False)
-        for key in [key for key in vars(self) if key not in params]:
+        """Put back the fitted state from before the call; None: unfitted.
+
+        Only attributes that fitting sets are touched: meta-estimators such as
+        Pipeline and GridSearchCV store attributes of their own on the estimator
+        (``_parent_callback_ctx``) and delete them after fit, even a failed one.
+        """
+        for key in [key for key in vars(self) if _set_by_fit(key)]:
             delattr(self, key)
         if state is not None:
             vars(self).update(state)
@@ -652,12 +661,13 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
             self.best_loss_ = min(self.best_loss_, self.loss_)
 
     def _check_divergence(self, params):
-        reference = max(self._loss_reference, 1.0)
-        if (
+        # No loss yet when L-BFGS stopped, or was interrupted, before its first
+        # iteration: only the weights can be checked.
+        loss_diverged = self.loss_ is not None and (
             not np.isfinite(self.loss_)
-            or self.loss_ > DIVERGENCE_FACTOR * reference
-            or not np.isfinite(params.flat).all()
-        ):
+            or self.loss_ > DIVERGENCE_FACTOR * max(self._loss_reference, 1.0)
+        )
+        if loss_diverged or not np.isfinite(params.flat).all():
             raise DivergenceError(
                 self._divergence_message(
                     f"the training loss went from {self._loss_reference:.4g} at "
@@ -665,13 +675,15 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
                 )
             )
 
+    _SCALING_REMEDY = "scale X, for example with sklearn.preprocessing.StandardScaler"
+
     def _divergence_message(self, what):
         if self.solver == "lbfgs":
-            remedy = "Scale X, for example with sklearn.preprocessing.StandardScaler"
+            remedy = self._SCALING_REMEDY[0].upper() + self._SCALING_REMEDY[1:]
         else:
             remedy = (
                 f"Use a smaller learning_rate (got {self.learning_rate!r}), or "
-                f"scale X, for example with sklearn.preprocessing.StandardScaler"
+                f"{self._SCALING_REMEDY}"
             )
         return (
             f"{type(self).__name__} diverged with solver={self.solver!r}: {what}. "
@@ -854,6 +866,9 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
 
     def _finish_lbfgs(self, result):
         self._last_iterate[...] = result.x
+        if self.n_iter_ == 0:
+            # Stopped at the starting point: its loss is the only one there is.
+            self.loss_ = float(result.fun)
         if result.status == 1:
             # L-BFGS-B reports both limits as status 1: name the one reached.
             limit = "max_iter" if result.nit >= self.max_iter else "max_fun"
@@ -873,6 +888,27 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+# Private attributes that fitting sets, besides the public ones ending in "_".
+_PRIVATE_FIT_ATTRIBUTES = frozenset(
+    {
+        "_best_params",
+        "_label_binarizer",
+        "_last_iterate",
+        "_loss_reference",
+        "_monitor_reference",
+        "_no_improvement_count",
+        "_optimizer",
+        "_random_state",
+    }
+)
+
+
+def _set_by_fit(name):
+    """Whether attribute ``name`` belongs to the fitted state."""
+    public = name.endswith("_") and not name.startswith("_")
+    return public or name in _PRIVATE_FIT_ATTRIBUTES
 
 
 def _warn(message, category):
@@ -904,16 +940,58 @@ def _reject_text_columns(X):
     """Name the text columns of a DataFrame, which the network cannot take."""
     if not (hasattr(X, "dtypes") and hasattr(X, "columns")):
         return
-    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+    from pandas.api.types import infer_dtype, is_bool_dtype, is_numeric_dtype
 
     text = [
         name
         for name, dtype in X.dtypes.items()
         if not (is_numeric_dtype(dtype) or is_bool_dtype(dtype))
+        and infer_dtype(X[name], skipna=True) not in _NUMBERS
     ]
     if text:
         raise ValueError(
             f"X has non-numeric columns {text!r}. The network needs numeric "
             f"features: encode text and categorical columns first, for example "
             f"with sklearn.preprocessing.OneHotEncoder in a ColumnTransformer."
+        )
+
+
+# What pandas.api.types.infer_dtype calls an object column of numbers, once missing
+# values are skipped.
+_NUMBERS = frozenset(
+    {"boolean", "decimal", "empty", "floating", "integer", "mixed-integer-float"}
+)
+
+
+def _reject_object_missing(data, input_name):
+    """Name missing values in object data, which scikit-learn's checks trip on.
+
+    In numeric arrays and nullable pandas columns, scikit-learn's own check
+    reports NaN. In object data (a DataFrame column of numbers and ``pd.NA``, a
+    list holding None) ``pd.NA`` makes that check fail with a TypeError, and None
+    becomes NaN unnoticed.
+    """
+    import pandas as pd
+
+    if data is None or sp.issparse(data):
+        return
+    if hasattr(data, "columns"):
+        values = data.select_dtypes(include=["object", "string"]).to_numpy(object)
+    else:
+        try:
+            values = np.asarray(data)
+        except (TypeError, ValueError):
+            return
+    if values.dtype != object:
+        return
+    if pd.isna(values).any():
+        remedy = (
+            "impute them, for example with sklearn.impute.SimpleImputer in a "
+            "pipeline, or drop those samples"
+            if input_name == "X"
+            else "drop the samples whose target is missing"
+        )
+        raise ValueError(
+            f"Input {input_name} contains missing values (NaN, None or pandas.NA), "
+            f"which the network cannot learn from: {remedy}."
         )

@@ -167,6 +167,9 @@ class StudentNetClassifier(ClassifierMixin, BaseStudentNet):
             self._fit_label_binarizer(y, incremental, classes)
         else:
             self._check_known_labels(y, classes)
+        if not incremental and y.ndim == 1:
+            # Also for a warm-started fit, which must not quietly learn one class.
+            _check_two_classes(unique_labels(y))
         return self._label_binarizer.transform(y)
 
     def _fit_label_binarizer(self, y, incremental, classes):
@@ -178,12 +181,8 @@ class StudentNetClassifier(ClassifierMixin, BaseStudentNet):
         binarizer = LabelBinarizer()
         multilabel = y.ndim == 2
         binarizer.fit(y if classes is None or multilabel else np.asarray(classes))
-        if not multilabel and len(binarizer.classes_) < 2:
-            raise ValueError(
-                f"y holds only one class, {binarizer.classes_.tolist()[0]!r}, but a "
-                f"classifier needs at least two. Check the labels, or declare "
-                f"every class with partial_fit(X, y, classes=...)."
-            )
+        if not multilabel:
+            _check_two_classes(binarizer.classes_)
         self._label_binarizer = binarizer
         self.classes_ = binarizer.classes_
         if incremental and not multilabel:
@@ -335,3 +334,12 @@ class StudentNetClassifier(ClassifierMixin, BaseStudentNet):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
+
+
+def _check_two_classes(labels):
+    if len(labels) < 2:
+        raise ValueError(
+            f"y holds only one class, {labels.tolist()[0]!r}, but a classifier "
+            f"needs at least two. Check the labels, or declare every class with "
+            f"partial_fit(X, y, classes=...)."
+        )

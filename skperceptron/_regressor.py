@@ -4,6 +4,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
+from sklearn.utils import assert_all_finite
 from sklearn.utils.metaestimators import available_if
 
 from ._base import BaseStudentNet, fill_shared_docs
@@ -51,6 +52,11 @@ class StudentNetRegressor(RegressorMixin, BaseStudentNet):
     True
     """
 
+    _SCALING_REMEDY = (
+        "scale X, for example with sklearn.preprocessing.StandardScaler, and y, "
+        "for example with sklearn.compose.TransformedTargetRegressor"
+    )
+
     @available_if(BaseStudentNet._solver_is_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
@@ -81,12 +87,15 @@ class StudentNetRegressor(RegressorMixin, BaseStudentNet):
             y = y.toarray()
         try:
             y = np.asarray(y, dtype=np.float64)
-        except ValueError as exc:
+        except (TypeError, ValueError) as exc:
             raise ValueError(
                 f"StudentNetRegressor needs numeric targets, but y holds values "
                 f"that are not numbers ({exc}). For class labels use "
-                f"StudentNetClassifier."
+                f"StudentNetClassifier; for sets or lists of labels, after "
+                f"sklearn.preprocessing.MultiLabelBinarizer."
             ) from exc
+        # Text such as "nan" converts to a non-finite number.
+        assert_all_finite(y, input_name="y")
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         if not first_call and Y.shape[1] != self.n_outputs_:
             raise ValueError(
