@@ -397,7 +397,8 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         first_call = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
         hidden_layer_sizes = self._check_hidden_layer_sizes()
-        state_before = None if first_call else self._fitted_state()
+        # A failed call leaves the estimator as it was: fitted or not.
+        state_before = self._fitted_state() if hasattr(self, "coefs_") else None
         try:
             X, Y, sample_weight = self._validate_fit_data(
                 X, y, sample_weight, first_call, incremental, classes
@@ -412,14 +413,11 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
             self.coefs_, self.intercepts_ = params.coefs, params.intercepts
             with np.errstate(over="raise", invalid="raise", divide="raise"):
                 self._train(X, Y, sample_weight, params, incremental)
-        except (DivergenceError, FloatingPointError) as exc:
+        except FloatingPointError as exc:
             self._restore_state(state_before)
-            if isinstance(exc, DivergenceError):
-                raise
             raise DivergenceError(self._divergence_message(str(exc))) from exc
         except Exception:
-            if first_call:
-                self._restore_state(None)
+            self._restore_state(state_before)
             raise
         return self
 
@@ -432,7 +430,10 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
     def _check_hidden_layer_sizes(self):
         sizes = self.hidden_layer_sizes
         sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
-        if not all(isinstance(size, Integral) and size > 0 for size in sizes):
+        if not all(
+            isinstance(size, Integral) and not isinstance(size, bool) and size > 0
+            for size in sizes
+        ):
             raise ValueError(
                 f"hidden_layer_sizes must hold positive integers, got "
                 f"{self.hidden_layer_sizes!r}. Each entry is the number of "
@@ -502,8 +503,6 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
         self.validation_scores_ = None
         self.validation_loss_curve_ = None
         self.best_validation_score_ = None
-        self._no_improvement_count = 0
-        self._monitor_reference = -np.inf
         self._loss_reference = None
         self.__dict__.pop("_optimizer", None)
 
@@ -565,6 +564,11 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
     def _fit_stochastic(self, X, Y, sample_weight, params, incremental):
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = self._make_optimizer(params.flat.size, X.dtype)
+            self._no_improvement_count = 0
+            self._monitor_reference = -np.inf
+        elif self._optimizer.learning_rate_init != self.learning_rate:
+            # set_params(learning_rate=...) between partial_fit calls takes effect.
+            self._optimizer.restart_learning_rate(self.learning_rate)
         early_stopping = self._uses_early_stopping(incremental)
         if early_stopping:
             (X, Y, sample_weight), validation = self._split_validation(
@@ -668,12 +672,14 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
             or self.loss_ > DIVERGENCE_FACTOR * max(self._loss_reference, 1.0)
         )
         if loss_diverged or not np.isfinite(params.flat).all():
-            raise DivergenceError(
-                self._divergence_message(
-                    f"the training loss went from {self._loss_reference:.4g} at "
-                    f"the start to {self.loss_:.4g} at epoch {self.n_iter_}"
-                )
+            unit = "iteration" if self.solver == "lbfgs" else "epoch"
+            what = (
+                f"the training loss went from {self._loss_reference:.4g} at the "
+                f"start to {self.loss_:.4g} at {unit} {self.n_iter_}"
+                if loss_diverged
+                else f"the weights became non-finite at {unit} {self.n_iter_}"
             )
+            raise DivergenceError(self._divergence_message(what))
 
     _SCALING_REMEDY = "scale X, for example with sklearn.preprocessing.StandardScaler"
 
@@ -798,9 +804,9 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
             unit = "iterations" if self.solver == "lbfgs" else "epochs"
             reached = f"max_iter={self.max_iter} {unit}"
         _warn(
-            f"{type(self).__name__} stopped at {reached} before the loss stopped "
-            f"improving by tol={self.tol}. Increase {limit}, or scale X so that "
-            f"training converges faster.",
+            f"{type(self).__name__} stopped at {reached} without converging "
+            f"(tol={self.tol}). Increase {limit}, or scale X so that training "
+            f"converges faster.",
             ConvergenceWarning,
         )
 
@@ -873,8 +879,16 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
             # L-BFGS-B reports both limits as status 1: name the one reached.
             limit = "max_iter" if result.nit >= self.max_iter else "max_fun"
             self._warn_not_converged(limit)
+        elif result.status != 0:
+            _warn(
+                f"{type(self).__name__}'s L-BFGS stopped after {result.nit} "
+                f"iterations without converging: {result.message}. This often "
+                f"means X is badly scaled: scale it, for example with "
+                f"sklearn.preprocessing.StandardScaler, or try solver='adam'.",
+                ConvergenceWarning,
+            )
         else:
-            self._say(f"L-BFGS stopped: {result.message}")
+            self._say(f"L-BFGS converged: {result.message}")
 
     # ------------------------------------------------------------ prediction
 

@@ -63,8 +63,9 @@ def glorot_uniform(layer_units, hidden_activation, dtype, random_state):
     """Random starting weights and biases, scaled to the fan-in and fan-out.
 
     Each layer draws from ``U(-b, b)`` with ``b = sqrt(k / (fan_in + fan_out))``,
-    ``k = 2`` after a logistic layer and ``k = 6`` otherwise (Glorot and Bengio,
-    2010), so that activations neither vanish nor explode at the start.
+    ``k = 2`` when the hidden activation is logistic and ``k = 6`` otherwise
+    (Glorot and Bengio, 2010), so that activations neither vanish nor explode at
+    the start.
     """
     params = FlatParameters(layer_units, dtype)
     factor = 2.0 if hidden_activation == "logistic" else 6.0

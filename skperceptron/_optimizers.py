@@ -5,10 +5,47 @@ An optimizer holds the step size and whatever state its rule keeps between steps
 minibatch gradient. Optimizers never print: the estimator reports progress.
 """
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 
 
-class SGD:
+class Optimizer(ABC):
+    """A step size, and the rule that moves the parameters against a gradient.
+
+    Parameters
+    ----------
+    n_params : int
+        Size of the flat parameter array.
+    learning_rate : float
+        Initial step size.
+    dtype : numpy dtype
+        Floating-point type of the parameters.
+    """
+
+    def __init__(self, n_params, learning_rate, dtype):
+        self.learning_rate_init = learning_rate
+        self.learning_rate = learning_rate
+        self._scratch = np.empty(n_params, dtype=dtype)
+
+    @abstractmethod
+    def step(self, params, grad):
+        """Move the flat ``params`` one step against ``grad``, in place."""
+
+    def restart_learning_rate(self, learning_rate):
+        """Use a new step size from the next step on, schedules started afresh."""
+        self.learning_rate_init = self.learning_rate = learning_rate
+
+    def end_epoch(self, n_samples_seen):
+        """Adjust the step size after an epoch; by default it stays."""
+        return None
+
+    def reduce_learning_rate(self):
+        """Cut the step size on a plateau; False when the rule has no such cut."""
+        return False
+
+
+class SGD(Optimizer):
     """Stochastic gradient descent with momentum and an optional step schedule.
 
     With momentum ``mu``, ``v <- mu v - lr g`` and ``w <- w + v``; Nesterov's
@@ -36,17 +73,14 @@ class SGD:
     def __init__(
         self, n_params, learning_rate, schedule, momentum, nesterov, power_t, dtype
     ):
-        self.learning_rate_init = learning_rate
-        self.learning_rate = learning_rate
+        super().__init__(n_params, learning_rate, dtype)
         self.schedule = schedule
         self.momentum = momentum
         self.nesterov = nesterov
         self.power_t = power_t
         self.velocity = np.zeros(n_params, dtype=dtype)
-        self._scratch = np.empty(n_params, dtype=dtype)
 
     def step(self, params, grad):
-        """Move the flat ``params`` one step against ``grad``, in place."""
         step = np.multiply(grad, -self.learning_rate, out=self._scratch)
         self.velocity *= self.momentum
         self.velocity += step
@@ -74,7 +108,7 @@ class SGD:
         return True
 
 
-class Adam:
+class Adam(Optimizer):
     """Adam: steps scaled by running estimates of the gradient's first two moments.
 
     ``m <- b1 m + (1 - b1) g`` and ``v <- b2 v + (1 - b2) g**2``; with the bias
@@ -97,17 +131,15 @@ class Adam:
     """
 
     def __init__(self, n_params, learning_rate, beta_1, beta_2, epsilon, dtype):
-        self.learning_rate = learning_rate
+        super().__init__(n_params, learning_rate, dtype)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.t = 0
         self.m = np.zeros(n_params, dtype=dtype)
         self.v = np.zeros(n_params, dtype=dtype)
-        self._scratch = np.empty(n_params, dtype=dtype)
 
     def step(self, params, grad):
-        """Move the flat ``params`` one step against ``grad``, in place."""
         self.t += 1
         scratch = self._scratch
         np.subtract(grad, self.m, out=scratch)
@@ -128,10 +160,3 @@ class Adam:
         np.divide(self.m, scratch, out=scratch)
         scratch *= lr_t
         params -= scratch
-
-    def end_epoch(self, n_samples_seen):
-        """Adam keeps its step size across epochs."""
-
-    def reduce_learning_rate(self):
-        """Adam has no step schedule: nothing to reduce."""
-        return False

@@ -316,8 +316,8 @@ def test_class_weight_naming_an_unknown_label_is_rejected(method):
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 @pytest.mark.parametrize(
     "hidden_layer_sizes",
-    [(0,), (4, -1), (2.5,), (3.0,), ("4",), np.array([3, 0])],
-    ids=["zero", "negative", "fraction", "float", "string", "array with zero"],
+    [(0,), (4, -1), (2.5,), (3.0,), ("4",), np.array([3, 0]), (True,)],
+    ids=["zero", "negative", "fraction", "float", "string", "array with zero", "bool"],
 )
 def test_hidden_layer_sizes_must_be_positive_integers(Estimator, hidden_layer_sizes):
     X, y = _data(Estimator)

@@ -387,3 +387,32 @@ def test_warm_start_fit_on_targets_300_times_larger_is_not_divergence():
 
     assert reg.loss_ > 1e4 * reg.loss_curve_[0]
     assert np.isfinite(reg.predict(X)).all()
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_refit_that_diverges_keeps_the_previous_model(Estimator):
+    X, y = _scaled_data(Estimator)
+    model = Estimator(solver="sgd", max_iter=20, random_state=0).fit(X, y)
+    before = model.predict(X)
+    X_big, y_big = _unscaled_data(Estimator)
+
+    with pytest.raises(DivergenceError, match=_remedy(10)):
+        model.set_params(learning_rate=10).fit(X_big, y_big)
+
+    assert np.array_equal(model.predict(X), before)
+    assert model.n_features_in_ == 3
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_refit_on_bad_data_keeps_the_previous_model(Estimator):
+    X, y = _scaled_data(Estimator)
+    model = Estimator(max_iter=5, random_state=0).fit(X, y)
+    before = model.predict(X)
+    X_nan = X[:, :2].copy()
+    X_nan[0, 0] = np.nan
+
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        model.fit(X_nan, y)
+
+    assert model.n_features_in_ == 3
+    assert np.array_equal(model.predict(X), before)

@@ -1115,3 +1115,46 @@ def test_network_gradient_matches_finite_differences_for_multi_target(
     assert_allclose(gradient, numeric, rtol=1e-5, atol=1e-8)
     # The check is not vacuous: most of the gradient is nonzero.
     assert np.count_nonzero(gradient) > gradient.size // 2
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("solver", STOCHASTIC_SOLVERS)
+def test_set_params_learning_rate_between_partial_fit_calls_takes_effect(
+    Estimator, solver
+):
+    X, y = _data(Estimator)
+    kwargs = dict(classes=np.unique(y)) if Estimator is StudentNetClassifier else {}
+    changed = Estimator(solver=solver, learning_rate=1e-3, **SMALL)
+    kept = Estimator(solver=solver, learning_rate=1e-3, **SMALL)
+    changed.partial_fit(X, y, **kwargs)
+    kept.partial_fit(X, y, **kwargs)
+
+    changed.set_params(learning_rate=0.1).partial_fit(X, y)
+    kept.partial_fit(X, y)
+
+    assert changed._optimizer.learning_rate == 0.1
+    assert not np.allclose(changed.coefs_[0], kept.coefs_[0])
+
+
+def test_lbfgs_line_search_failure_warns_with_the_remedy():
+    X, y = make_regression(n_samples=40, n_features=4, random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"L-BFGS stopped after .* scale it"):
+        StudentNetRegressor(solver="lbfgs", **SMALL).fit(X * 1e20, y)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_warm_start_after_early_stopping_counts_improvement_afresh(Estimator):
+    X, y = _data(Estimator)
+    model = Estimator(
+        early_stopping=True, validation_fraction=0.25, n_iter_no_change=2, **SMALL
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+        epochs_before = model.n_iter_
+        model.set_params(early_stopping=False, warm_start=True, max_iter=30, tol=0)
+        model.fit(X, y)
+
+    # With tol=0 every epoch whose training loss falls counts as an improvement;
+    # a stale reference (the old validation score) would stop after 3 epochs.
+    assert model.n_iter_ - epochs_before > 3
