@@ -346,8 +346,12 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
     # ------------------------------------------------------------------ hooks
 
     @abstractmethod
-    def _encode_targets(self, y, first_call, incremental, classes):
-        """Check ``y``, set target attributes on a first call, return a 2-D Y."""
+    def _encode_targets(self, y, first_call, incremental, classes, dtype):
+        """Check ``y``, set target attributes on a first call, return a 2-D Y.
+
+        Y holds what the loss compares the output with: ``dtype`` values for
+        regression, 0/1 indicators (uint8, to keep them small) for classes.
+        """
 
     @abstractmethod
     def _score_raw(self, raw, Y, sample_weight):
@@ -448,11 +452,14 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
         X, y = self._validate_X(X, y, reset=first_call, dtype=dtype)
         if y.ndim == 2 and y.shape[1] == 1 and not sp.issparse(y):
             y = column_or_1d(y, warn=True)
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
-        Y = self._encode_targets(y, first_call, incremental, classes)
-        Y = Y.astype(X.dtype, copy=False)
+        if sample_weight is None:
+            # Equal weights as a read-only view of one value: no array of ones.
+            sample_weight = np.broadcast_to(np.ones(1, dtype=X.dtype), X.shape[:1])
+        else:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
+        Y = self._encode_targets(y, first_call, incremental, classes, X.dtype)
         sample_weight = self._weigh_samples(y, sample_weight, incremental)
         if not np.any(sample_weight > 0):
             raise ValueError(

@@ -161,7 +161,7 @@ class StudentNetClassifier(ClassifierMixin, BaseStudentNet):
 
     # ------------------------------------------------------------- targets
 
-    def _encode_targets(self, y, first_call, incremental, classes):
+    def _encode_targets(self, y, first_call, incremental, classes, dtype):
         check_classification_targets(y)
         if first_call:
             self._fit_label_binarizer(y, incremental, classes)
@@ -170,7 +170,7 @@ class StudentNetClassifier(ClassifierMixin, BaseStudentNet):
         if not incremental and y.ndim == 1:
             # Also for a warm-started fit, which must not quietly learn one class.
             _check_two_classes(unique_labels(y))
-        return self._label_binarizer.transform(y)
+        return self._label_binarizer.transform(y).astype(np.uint8)
 
     def _fit_label_binarizer(self, y, incremental, classes):
         if incremental and classes is None:

@@ -82,11 +82,11 @@ class StudentNetRegressor(RegressorMixin, BaseStudentNet):
         """
         return self._partial_fit(X, y, sample_weight)
 
-    def _encode_targets(self, y, first_call, incremental, classes):
+    def _encode_targets(self, y, first_call, incremental, classes, dtype):
         if sp.issparse(y):
             y = y.toarray()
         try:
-            y = np.asarray(y, dtype=np.float64)
+            y = np.asarray(y, dtype=dtype)
         except (TypeError, ValueError) as exc:
             raise ValueError(
                 f"StudentNetRegressor needs numeric targets, but y holds values "
