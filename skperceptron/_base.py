@@ -456,9 +456,12 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
             # Equal weights as a read-only view of one value: no array of ones.
             sample_weight = np.broadcast_to(np.ones(1, dtype=X.dtype), X.shape[:1])
         else:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
+            try:
+                sample_weight = _check_sample_weight(
+                    sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+                )
+            except ValueError as exc:
+                _raise_with_remedy(exc)
         Y = self._encode_targets(y, first_call, incremental, classes, X.dtype)
         sample_weight = self._weigh_samples(y, sample_weight, incremental)
         if not np.any(sample_weight > 0):
@@ -483,15 +486,7 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
         try:
             return validate_data(self, X, y, **kwargs)
         except ValueError as exc:
-            if "inhomogeneous shape" in str(exc):
-                raise ValueError(_RAGGED_MESSAGE.format(exc=exc)) from exc
-            if "could not convert string to float" not in str(exc):
-                raise
-            raise ValueError(
-                f"X holds text ({exc}). The network needs numeric features: encode "
-                f"text columns first, for example with "
-                f"sklearn.preprocessing.OneHotEncoder in a ColumnTransformer."
-            ) from exc
+            _raise_with_remedy(exc)
 
     def _initialize(self, X, Y, hidden_layer_sizes):
         self.n_outputs_ = Y.shape[1]
@@ -942,6 +937,40 @@ def _warn(message, category):
     ):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
+
+
+# What to do about scikit-learn's validation errors that do not say so themselves.
+_REMEDIES = [
+    ("Input y contains NaN", "Drop the samples whose target is missing."),
+    (
+        "contains infinity",
+        "Replace the infinite values or drop those samples; scale very large "
+        "values, for example with sklearn.preprocessing.StandardScaler.",
+    ),
+    ("sample_weight.shape ==", "Pass one weight per sample, that is per row of X."),
+    ("Negative values in data passed to `sample_weight`", "Use weights >= 0."),
+    (
+        "Sample weights must contain at least one non-zero",
+        "Give some samples a positive weight.",
+    ),
+]
+
+
+def _raise_with_remedy(exc):
+    """Re-raise a validation error, with what to do where the message lacks it."""
+    text = str(exc)
+    if "inhomogeneous shape" in text:
+        raise ValueError(_RAGGED_MESSAGE.format(exc=exc)) from exc
+    if "could not convert string to float" in text:
+        raise ValueError(
+            f"X holds text ({exc}). The network needs numeric features: encode "
+            f"text columns first, for example with "
+            f"sklearn.preprocessing.OneHotEncoder in a ColumnTransformer."
+        ) from exc
+    for pattern, remedy in _REMEDIES:
+        if pattern in text:
+            raise ValueError(f"{text} {remedy}") from exc
+    raise exc
 
 
 def _nullable_to_numpy(y):

@@ -481,3 +481,44 @@ def test_partial_fit_without_classes_on_the_first_call_is_rejected():
         ),
     ):
         _estimator(StudentNetClassifier).partial_fit(X, y)
+
+
+def _with_value(X, row, column, value):
+    X = X.copy()
+    X[row, column] = value
+    return X
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize(
+    ("make_call", "message"),
+    [
+        (
+            lambda X, y: dict(X=_with_value(X, 0, 0, np.inf), y=y),
+            r"Input X contains infinity .*\. Replace the infinite values or drop "
+            r"those samples; scale very large values",
+        ),
+        (
+            lambda X, y: dict(X=X, y=np.r_[np.nan, y[1:]].astype(float)),
+            r"Input y contains NaN\. Drop the samples whose target is missing\.",
+        ),
+        (
+            lambda X, y: dict(X=X, y=y, sample_weight=np.ones(len(y) - 1)),
+            r"sample_weight\.shape == .*expected .*! Pass one weight per sample, "
+            r"that is per row of X\.",
+        ),
+        (
+            lambda X, y: dict(X=X, y=y, sample_weight=-np.ones(len(y))),
+            r"Negative values in data passed to `sample_weight`\. Use weights >= 0\.",
+        ),
+        (
+            lambda X, y: dict(X=X, y=y, sample_weight=np.zeros(len(y))),
+            r"at least one non-zero number\. Give some samples a positive weight\.",
+        ),
+    ],
+    ids=["inf in X", "NaN in y", "weights length", "negative weights", "zero weights"],
+)
+def test_validation_errors_say_what_to_do(Estimator, make_call, message):
+    X, y = _data(Estimator)
+    with pytest.raises(ValueError, match=message):
+        _estimator(Estimator).fit(**make_call(X, y))
