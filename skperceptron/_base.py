@@ -42,6 +42,7 @@ from ._optimizers import SGD, Adam
 # A training loss this many times its starting value (or 1, if larger) means the
 # steps have overshot: the loss is growing instead of shrinking.
 DIVERGENCE_FACTOR = 1e4
+STREAM_DIVERGENCE_FACTOR = 1e6
 
 _RAGGED_MESSAGE = (
     "X or y could not be read as a rectangular array ({exc}). X must have shape "
@@ -401,6 +402,8 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         first_call = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
         hidden_layer_sizes = self._check_hidden_layer_sizes()
+        if not first_call:
+            self._check_same_architecture(hidden_layer_sizes)
         # A failed call leaves the estimator as it was: fitted or not.
         state_before = self._fitted_state() if hasattr(self, "coefs_") else None
         try:
@@ -410,9 +413,7 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
             self._random_state = check_random_state(self.random_state)
             if first_call:
                 self._initialize(X, Y, hidden_layer_sizes)
-            # Growth is measured from this call's first loss: a partial_fit batch
-            # or warm-started fit on data with a larger loss is not divergence.
-            self._loss_reference = None
+            self._reference_pending = True
             params = FlatParameters.from_arrays(self.coefs_, self.intercepts_, X.dtype)
             self.coefs_, self.intercepts_ = params.coefs, params.intercepts
             with np.errstate(over="raise", invalid="raise", divide="raise"):
@@ -445,6 +446,16 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
                 f"hidden layer."
             )
         return [int(size) for size in sizes]
+
+    def _check_same_architecture(self, hidden_layer_sizes):
+        fitted = [coef.shape[1] for coef in self.coefs_[:-1]]
+        if fitted != hidden_layer_sizes:
+            raise ValueError(
+                f"hidden_layer_sizes={self.hidden_layer_sizes!r} differs from the "
+                f"fitted network's hidden layers {tuple(fitted)!r}, so training "
+                f"cannot continue from its weights. Set warm_start=False (or call "
+                f"fit instead of partial_fit) to train a new network."
+            )
 
     def _validate_fit_data(self, X, y, sample_weight, first_call, incremental, classes):
         dtype = [np.float64, np.float32] if first_call else self.coefs_[0].dtype
@@ -506,6 +517,7 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
         self.validation_loss_curve_ = None
         self.best_validation_score_ = None
         self._loss_reference = None
+        self._stream_reference = None
         self.__dict__.pop("_optimizer", None)
 
     def _output_activation(self, Y):
@@ -618,8 +630,7 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
             batch_loss = self._loss_and_gradient(
                 X_batch, Y_batch, weight_batch, batch_weight, params, grads, buffers
             )
-            if self._loss_reference is None:
-                self._loss_reference = batch_loss / batch_weight
+            self._note_batch_loss(batch_loss / batch_weight)
 
             self._optimizer.step(params.flat, grads.flat)
 
@@ -666,12 +677,27 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
         if self.best_loss_ is not None:
             self.best_loss_ = min(self.best_loss_, self.loss_)
 
+    def _note_batch_loss(self, loss):
+        """Record the loss before a call's first step: where growth is measured from.
+
+        Within one call the loss may grow at most DIVERGENCE_FACTOR times. Across
+        calls (a stream of partial_fit calls, each growing the loss a little),
+        STREAM_DIVERGENCE_FACTOR times the lowest starting loss of any call since
+        the model was initialised: a larger bound, so that new data on a larger
+        scale is not mistaken for divergence.
+        """
+        if self._reference_pending:
+            self._reference_pending = False
+            self._loss_reference = loss
+            self._stream_reference = min(self._stream_reference or loss, loss)
+
     def _check_divergence(self, params):
         # No loss yet when L-BFGS stopped, or was interrupted, before its first
         # iteration: only the weights can be checked.
         loss_diverged = self.loss_ is not None and (
             not np.isfinite(self.loss_)
             or self.loss_ > DIVERGENCE_FACTOR * max(self._loss_reference, 1.0)
+            or self.loss_ > STREAM_DIVERGENCE_FACTOR * max(self._stream_reference, 1.0)
         )
         if loss_diverged or not np.isfinite(params.flat).all():
             unit = "iteration" if self.solver == "lbfgs" else "epoch"
@@ -703,16 +729,7 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
     def _split_validation(self, X, Y, sample_weight):
         n_samples = X.shape[0]
         strata = self._stratify_labels(Y)
-        n_validation = int(np.ceil(self.validation_fraction * n_samples))
-        needed = 2 if strata is None else max(2, len(np.unique(strata)))
-        if n_validation < needed or n_samples - n_validation < 1:
-            raise ValueError(
-                f"early_stopping=True holds out validation_fraction="
-                f"{self.validation_fraction!r} of the {n_samples} samples, which "
-                f"gives {n_validation} validation samples; at least {needed} are "
-                f"needed. Use more samples, a larger validation_fraction, or "
-                f"early_stopping=False."
-            )
+        self._check_split_sizes(n_samples, strata)
         train, validation = train_test_split(
             np.arange(n_samples),
             test_size=self.validation_fraction,
@@ -732,6 +749,29 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
             (X[train], Y[train], sample_weight[train]),
             (X[validation], Y[validation], sample_weight[validation]),
         )
+
+    def _check_split_sizes(self, n_samples, strata):
+        """Both parts of the early-stopping split must be large enough."""
+        n_validation = int(np.ceil(self.validation_fraction * n_samples))
+        n_train = n_samples - n_validation
+        if strata is not None:
+            labels, counts = np.unique(strata, return_counts=True)
+        needed = 2 if strata is None else max(2, len(labels))
+        if n_validation < needed or n_train < needed:
+            raise ValueError(
+                f"early_stopping=True holds out validation_fraction="
+                f"{self.validation_fraction!r} of the {n_samples} samples, which "
+                f"leaves {n_train} for training and {n_validation} for validation; "
+                f"each part needs at least {needed}. Use more samples, another "
+                f"validation_fraction, or early_stopping=False."
+            )
+        if strata is not None and counts.min() < 2:
+            raise ValueError(
+                f"early_stopping=True splits the classes in proportion, but class "
+                f"{self.classes_[labels[counts.argmin()]].item()!r} has a single "
+                f"sample. "
+                f"Collect more samples of it, or use early_stopping=False."
+            )
 
     def _start_early_stopping(self, params):
         self.validation_scores_ = []
@@ -866,8 +906,7 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
                 X, Y, sample_weight, weight_sum, params, grads, buffers
             )
             loss = (loss + self._penalty(params)) / weight_sum
-            if self._loss_reference is None:
-                self._loss_reference = loss
+            self._note_batch_loss(loss)
             return float(loss), grads.flat.astype(np.float64)
 
         return objective
@@ -913,6 +952,8 @@ _PRIVATE_FIT_ATTRIBUTES = frozenset(
         "_label_binarizer",
         "_last_iterate",
         "_loss_reference",
+        "_reference_pending",
+        "_stream_reference",
         "_monitor_reference",
         "_no_improvement_count",
         "_optimizer",

@@ -1,5 +1,7 @@
 """StudentNetClassifier: the network with a probabilistic output."""
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
@@ -255,6 +257,16 @@ class StudentNetClassifier(ClassifierMixin, BaseStudentNet):
             raise ValueError(
                 f"class_weight names labels {unknown!r} that are not classes of "
                 f"y, {self.classes_.tolist()!r}. Remove them or correct the labels."
+            )
+        bad = {
+            label: weight
+            for label, weight in self.class_weight.items()
+            if not (isinstance(weight, Real) and np.isfinite(weight) and weight >= 0)
+        }
+        if bad:
+            raise ValueError(
+                f"class_weight must map labels to finite numbers >= 0, got {bad!r}. "
+                f"A weight of 0 leaves a class out; larger weights count it more."
             )
 
     # ---------------------------------------------------------- prediction

@@ -522,3 +522,52 @@ def test_validation_errors_say_what_to_do(Estimator, make_call, message):
     X, y = _data(Estimator)
     with pytest.raises(ValueError, match=message):
         _estimator(Estimator).fit(**make_call(X, y))
+
+
+@pytest.mark.parametrize(
+    "class_weight",
+    [{0: -1}, {0: np.nan}, {1: np.inf}, {0: "2"}],
+    ids=["negative", "nan", "inf", "string"],
+)
+def test_class_weight_must_be_finite_and_non_negative(class_weight):
+    X, y = _data(StudentNetClassifier)
+    with pytest.raises(
+        ValueError, match=r"class_weight must map labels to finite numbers >= 0, got"
+    ):
+        _estimator(StudentNetClassifier, class_weight=class_weight).fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_changed_architecture_cannot_continue(Estimator, method):
+    X, y = _data(Estimator)
+    model = _estimator(Estimator, warm_start=True).fit(X, y)
+    model.set_params(hidden_layer_sizes=(4, 4))
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "hidden_layer_sizes=(4, 4) differs from the fitted network's hidden "
+            "layers (3,), so training cannot continue from its weights."
+        ),
+    ):
+        getattr(model, method)(X, y)
+
+
+@pytest.mark.parametrize("validation_fraction", [0.999, 0.995])
+def test_early_stopping_needs_samples_on_both_sides(validation_fraction):
+    X, y = _data(StudentNetClassifier, n_samples=200)
+    model = _estimator(
+        StudentNetClassifier,
+        early_stopping=True,
+        validation_fraction=validation_fraction,
+    )
+    with pytest.raises(ValueError, match=r"which leaves \d+ for training and \d+ for"):
+        model.fit(X, y)
+
+
+def test_early_stopping_with_a_single_sample_class_is_a_clear_error():
+    X, y = _data(StudentNetClassifier, n_samples=40)
+    y = np.where(np.arange(40) == 0, 2, y)
+    model = _estimator(StudentNetClassifier, early_stopping=True)
+    with pytest.raises(ValueError, match=r"but class 2 has a single sample"):
+        model.fit(X, y)

@@ -416,3 +416,21 @@ def test_refit_on_bad_data_keeps_the_previous_model(Estimator):
 
     assert model.n_features_in_ == 3
     assert np.array_equal(model.predict(X), before)
+
+
+def test_partial_fit_stream_that_grows_a_little_each_call_is_caught():
+    X, y = make_students(n_samples=200, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    model = StudentNetClassifier(solver="sgd", learning_rate=100, random_state=0)
+    model.partial_fit(X, y, classes=[0, 1])
+
+    def stream(calls):
+        for _ in range(calls):
+            model.partial_fit(X, y)
+
+    with pytest.raises(DivergenceError, match=_remedy(100)):
+        stream(20)
+
+    # The model keeps the weights from before the call that diverged.
+    assert np.isfinite(model.predict_proba(X)).all()
+    assert max(model.loss_curve_) < 1e6 * model.loss_curve_[0]

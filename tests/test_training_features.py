@@ -455,9 +455,9 @@ def test_early_stopping_with_too_few_samples_is_clear_error(Estimator):
         ValueError,
         match=(
             r"early_stopping=True holds out validation_fraction=0\.1 of the 6 "
-            r"samples, which gives 1 validation samples; at least 2 are needed\. "
-            r"Use more samples, a larger validation_fraction, or "
-            r"early_stopping=False\."
+            r"samples, which leaves 5 for training and 1 for validation; each "
+            r"part needs at least 2\. Use more samples, another "
+            r"validation_fraction, or early_stopping=False\."
         ),
     ):
         model.fit(X, y)
