@@ -7,7 +7,7 @@ by gradient descent on one shared core.
 """
 
 from ._classifier import StudentNetClassifier
-from ._exceptions import DivergenceError
+from ._exceptions import DivergenceError, TrainingInterrupted
 from ._regressor import StudentNetRegressor
 
 __version__ = "0.1.0"
@@ -16,5 +16,6 @@ __all__ = [
     "DivergenceError",
     "StudentNetClassifier",
     "StudentNetRegressor",
+    "TrainingInterrupted",
     "__version__",
 ]

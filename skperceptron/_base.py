@@ -28,7 +28,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._exceptions import DivergenceError
+from ._exceptions import DivergenceError, TrainingInterrupted
 from ._losses import LOSSES
 from ._network import (
     FlatParameters,
@@ -857,7 +857,7 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
             f"Training was interrupted after {self.n_iter_} complete "
             f"{'iterations' if self.solver == 'lbfgs' else 'epochs'}; the model "
             f"keeps the weights reached so far.",
-            UserWarning,
+            TrainingInterrupted,
         )
 
     # ----------------------------------------------------------------- L-BFGS

@@ -32,7 +32,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from . import StudentNetClassifier, StudentNetRegressor
+from . import StudentNetClassifier, StudentNetRegressor, TrainingInterrupted
 from .datasets import make_students
 
 PROG = "python -m skperceptron"
@@ -160,11 +160,17 @@ def main(argv=None):
 
     start = time.perf_counter()
     print(_format_header(settings))
-    for dataset in datasets:
-        print()
-        specs = _model_specs(dataset, settings)
-        results = [_evaluate(dataset, spec, settings) for spec in specs]
-        print(_format_table(dataset, results), flush=True)
+    try:
+        for dataset in datasets:
+            print()
+            specs = _model_specs(dataset, settings)
+            results = [_evaluate(dataset, spec, settings) for spec in specs]
+            print(_format_table(dataset, results), flush=True)
+    except (KeyboardInterrupt, UserWarning) as exc:
+        if isinstance(exc, UserWarning) and "nterrupted" not in str(exc):
+            raise
+        print(f"{PROG}: interrupted; the results above are complete.", file=sys.stderr)
+        return 130
     print()
     print(f"Total time: {time.perf_counter() - start:.1f} s")
     return 0
@@ -602,6 +608,10 @@ def _evaluate(dataset, spec, settings):
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        # Ctrl-C ends the whole job, not only the fit it lands in (both networks
+        # catch it to keep their weights, and warn).
+        warnings.simplefilter("error", TrainingInterrupted)
+        warnings.filterwarnings("error", "Training interrupted by user")
         search.fit(dataset.X, dataset.y)
     n_not_converged = _count_convergence_warnings(caught)
 

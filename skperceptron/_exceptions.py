@@ -15,3 +15,19 @@ class DivergenceError(ValueError):
     >>> issubclass(DivergenceError, ValueError)
     True
     """
+
+
+class TrainingInterrupted(UserWarning):
+    """Training was interrupted (Ctrl-C); the model keeps the weights reached.
+
+    A loop of fits, such as a grid search, goes on with its next fit. To stop the
+    whole loop on Ctrl-C instead, turn this warning into an error, for example
+    ``warnings.simplefilter("error", TrainingInterrupted)``, and let the loop
+    pass errors on (``GridSearchCV(..., error_score="raise")``).
+
+    Examples
+    --------
+    >>> from skperceptron import TrainingInterrupted
+    >>> issubclass(TrainingInterrupted, UserWarning)
+    True
+    """

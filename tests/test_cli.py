@@ -570,3 +570,16 @@ def test_other_warnings_are_shown_once():
 
     assert n_convergence == 1
     assert len(shown) == 1
+
+
+def test_ctrl_c_stops_the_whole_job(monkeypatch, capsys):
+    from skperceptron import _optimizers
+
+    def interrupted(self, params, grad):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_optimizers.Adam, "step", interrupted)
+    status = main(["--quick"])
+
+    assert status == 130
+    assert "interrupted; the results above are complete" in capsys.readouterr().err
