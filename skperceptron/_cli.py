@@ -171,6 +171,12 @@ def main(argv=None):
             raise
         print(f"{PROG}: interrupted; the results above are complete.", file=sys.stderr)
         return 130
+    except ValueError as exc:
+        # The data could not be used as it is (infinite or overflowing values, a
+        # fit that diverged): say why in one line, as for other input errors.
+        reason = " ".join(str(exc).split())
+        print(f"{PROG}: error: {reason}", file=sys.stderr)
+        return 2
     print()
     print(f"Total time: {time.perf_counter() - start:.1f} s")
     return 0
@@ -218,7 +224,7 @@ def _build_parser():
     parser.add_argument(
         "--random-state",
         metavar="SEED",
-        type=int,
+        type=_seed,
         default=0,
         help="Seed of the folds and of the networks (default: %(default)s).",
     )
@@ -241,6 +247,19 @@ def _positive_int(text):
         raise argparse.ArgumentTypeError(
             f"must be a positive integer, got {text!r}; pass a whole number such as "
             f"{MAX_ITER}"
+        )
+    return value
+
+
+def _seed(text):
+    """Parse ``--random-state``: a whole number from 0 to 2**32 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 0 to 2**32 - 1, got {text!r}; for example 0"
         )
     return value
 

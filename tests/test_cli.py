@@ -6,6 +6,7 @@ import sys
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.exceptions import ConvergenceWarning
@@ -583,3 +584,28 @@ def test_ctrl_c_stops_the_whole_job(monkeypatch, capsys):
 
     assert status == 130
     assert "interrupted; the results above are complete" in capsys.readouterr().err
+
+
+def test_infinite_feature_value_is_a_one_line_error(tmp_path, capsys):
+    X, y = make_students(n_samples=60, random_state=0)
+    frame = X.assign(score=y * 1.5)
+    frame.loc[3, "hours_on_project"] = np.inf
+    path = tmp_path / "infinite.csv"
+    frame.to_csv(path, index=False)
+
+    status, _, err = _run(
+        capsys, "--csv", path, "--target", "score", "--task", "regression", "--quick"
+    )
+
+    assert status == 2
+    assert err.count("\n") == 1
+    assert re.search(r"error: Input X contains infinity", err)
+
+
+def test_negative_random_state_is_rejected(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--random-state", "-1"])
+    assert exit_info.value.code == 2
+    assert "must be a whole number from 0 to 2**32 - 1, got '-1'" in (
+        capsys.readouterr().err
+    )
