@@ -575,14 +575,18 @@ class BaseStudentNet(BaseEstimator, metaclass=ABCMeta):
             )
         return min(self.batch_size, n_samples)
 
-    def _fit_stochastic(self, X, Y, sample_weight, params, incremental):
+    def _ready_optimizer(self, n_params, dtype, incremental):
+        """A new optimizer for each fit; partial_fit continues the last one."""
         if not incremental or not hasattr(self, "_optimizer"):
-            self._optimizer = self._make_optimizer(params.flat.size, X.dtype)
+            self._optimizer = self._make_optimizer(n_params, dtype)
             self._no_improvement_count = 0
             self._monitor_reference = -np.inf
         elif self._optimizer.learning_rate_init != self.learning_rate:
             # set_params(learning_rate=...) between partial_fit calls takes effect.
             self._optimizer.restart_learning_rate(self.learning_rate)
+
+    def _fit_stochastic(self, X, Y, sample_weight, params, incremental):
+        self._ready_optimizer(params.flat.size, X.dtype, incremental)
         early_stopping = self._uses_early_stopping(incremental)
         if early_stopping:
             (X, Y, sample_weight), validation = self._split_validation(
