@@ -1035,6 +1035,12 @@ def _reject_text_columns(X):
     """Name the text columns of a DataFrame, which the network cannot take."""
     if not (hasattr(X, "dtypes") and hasattr(X, "columns")):
         return
+    duplicated = X.columns[X.columns.duplicated()].unique().tolist()
+    if duplicated:
+        raise ValueError(
+            f"X has duplicate column names {duplicated!r}. Give every column its "
+            f"own name, for example with X.columns = [...], or drop the copies."
+        )
     from pandas.api.types import infer_dtype, is_bool_dtype, is_numeric_dtype
 
     text = [

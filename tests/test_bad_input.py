@@ -571,3 +571,13 @@ def test_early_stopping_with_a_single_sample_class_is_a_clear_error():
     model = _estimator(StudentNetClassifier, early_stopping=True)
     with pytest.raises(ValueError, match=r"but class 2 has a single sample"):
         model.fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_duplicate_column_names_are_a_clear_error(Estimator):
+    X, y = _data(Estimator)
+    frame = pd.DataFrame(X, columns=["lectures", "hours", "lectures"])
+    with pytest.raises(
+        ValueError, match=re.escape("X has duplicate column names ['lectures'].")
+    ):
+        _estimator(Estimator).fit(frame, y)
