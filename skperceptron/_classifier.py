@@ -223,10 +223,12 @@ class StudentNetClassifier(ClassifierMixin, BaseStudentNet):
             return "logistic"
         return "softmax"
 
+    def _is_binary(self):
+        """Two classes: one sigmoid output for the second class."""
+        return self.out_activation_ == "logistic" and not self._is_multilabel()
+
     def _stratify_labels(self, Y):
-        if self._is_multilabel():
-            return None
-        return Y[:, 0] if Y.shape[1] == 1 else Y.argmax(axis=1)
+        return None if self._is_multilabel() else _class_indices(Y)
 
     def _weigh_samples(self, y, sample_weight, incremental):
         if self.class_weight is None:
@@ -273,7 +275,7 @@ class StudentNetClassifier(ClassifierMixin, BaseStudentNet):
 
     def _proba_from_raw(self, raw):
         proba = self._loss.output(raw)
-        if self.out_activation_ == "logistic" and not self._is_multilabel():
+        if self._is_binary():
             proba = np.hstack([1 - proba, proba])
         return proba
 
@@ -285,10 +287,9 @@ class StudentNetClassifier(ClassifierMixin, BaseStudentNet):
         return proba.argmax(axis=1)
 
     def _score_raw(self, raw, Y, sample_weight):
+        truth = Y if self._is_multilabel() else _class_indices(Y)
         predicted = self._indicator_from_raw(raw)
-        if not self._is_multilabel():
-            Y = Y[:, 0] if Y.shape[1] == 1 else Y.argmax(axis=1)
-        return accuracy_score(Y, predicted, sample_weight=sample_weight)
+        return accuracy_score(truth, predicted, sample_weight=sample_weight)
 
     def predict(self, X):
         """Predict the class of each sample.
@@ -338,7 +339,7 @@ class StudentNetClassifier(ClassifierMixin, BaseStudentNet):
         """
         raw = self._forward_raw(X)
         log_proba = self._loss.log_output(raw)
-        if self.out_activation_ == "logistic" and not self._is_multilabel():
+        if self._is_binary():
             log_proba = np.hstack([self._loss.log_output(-raw), log_proba])
         return log_proba
 
@@ -355,3 +356,8 @@ def _check_two_classes(labels):
             f"needs at least two. Check the labels, or declare every class with "
             f"partial_fit(X, y, classes=...)."
         )
+
+
+def _class_indices(Y):
+    """Indices into classes_ of single-label indicator rows (one column if binary)."""
+    return Y[:, 0] if Y.shape[1] == 1 else Y.argmax(axis=1)
